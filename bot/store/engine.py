@@ -1,0 +1,68 @@
+"""Which database, and how to connect: ``DATABASE_URL``, or a SQLite file under STUDYBOT_HOME."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class DatabaseConfigError(ValueError):
+    """DATABASE_URL names something studybot cannot use."""
+
+
+def studybot_home() -> Path:
+    return Path(os.environ.get("STUDYBOT_HOME") or ".").expanduser()
+
+
+def database_url(configured: str | None = None) -> str:
+    """The async SQLAlchemy URL to use. ``postgresql://`` and ``sqlite://`` get async drivers."""
+    url = configured if configured is not None else os.environ.get("DATABASE_URL", "")
+    if not url.strip():
+        return f"sqlite+aiosqlite:///{(studybot_home() / 'studybot.db').resolve()}"
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise DatabaseConfigError(
+            f"DATABASE_URL {url!r} is not a database URL; use sqlite:///path/to/studybot.db "
+            "or postgresql://user@host/dbname"
+        ) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise DatabaseConfigError(
+            f"DATABASE_URL uses {parsed.drivername!r}; studybot supports sqlite and postgresql"
+        )
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def create_engine(url: str | None = None) -> AsyncEngine:
+    engine = create_async_engine(database_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Foreign keys are off by default in SQLite; WAL lets a reader and a writer work at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
