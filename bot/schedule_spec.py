@@ -181,7 +181,7 @@ class ScheduleSpec(_Model):
     @field_validator("time", mode="before")
     @classmethod
     def _time_text(cls, value: Any) -> Any:
-        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", value.strip()):
             raise ValueError(f'{value!r} is not a time; write it as HH:MM, e.g. "18:30"')
         if isinstance(value, str) and len(value.strip()) == 4:
             value = "0" + value.strip()

@@ -28,7 +28,7 @@ RUN_STATUSES = ("active", "paused", "finished", "cancelled")
 CHECKIN_STATUSES = ("done", "partial", "behind")
 QUESTION_STATUSES = ("open", "resolved")
 DELIVERY_KINDS = ("kickoff", "question", "reminder", "summary")
-DELIVERY_STATUSES = ("pending", "claimed", "sent", "missed", "failed")
+DELIVERY_STATUSES = ("pending", "claimed", "sent", "missed", "failed", "held")
 
 
 def utcnow() -> datetime:
@@ -136,6 +136,8 @@ class Run(Base):
     started_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    skipped: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates organizers skipped
 
 
 class Session(Base):
@@ -231,3 +233,16 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     message_ref: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedEvent(Base):
+    """Platforms retry: an incoming event id is recorded in the same transaction as its
+    effects, so the same event delivered twice changes nothing the second time."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
