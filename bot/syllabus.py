@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pydantic import (
 )
 
 from bot.datafile import DataFileError, Problem, YamlDocument, read_yaml, validate
+from bot.paths import content_dir
 
 Slug = Annotated[
     str,
@@ -354,17 +354,6 @@ class Library:
                         )
                     )
         return problems
-
-
-def content_dir() -> Path:
-    """Where shipped syllabi live: $STUDYBOT_CONTENT, else ./content, else the repository's."""
-    configured = os.environ.get("STUDYBOT_CONTENT")
-    if configured:
-        return Path(configured)
-    local = Path.cwd() / "content"
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parent.parent / "content"
 
 
 def all_readings(units: Iterable[Unit]) -> list[tuple[Unit, Reading]]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+from bot.paths import studybot_home
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -22,10 +23,6 @@ _DRIVERS = {
 
 class DatabaseConfigError(ValueError):
     """DATABASE_URL names something studybot cannot use."""
-
-
-def studybot_home() -> Path:
-    return Path(os.environ.get("STUDYBOT_HOME") or ".").expanduser()
 
 
 def database_url(configured: str | None = None) -> str:

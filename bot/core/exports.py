@@ -1,0 +1,97 @@
+"""Exports: check-ins as CSV, the run's calendar as iCalendar (icalendar)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.models import Attachment
+from bot.core.services import runs
+from bot.store.models import CheckIn, Member, Run, Session
+from bot.syllabus import Syllabus
+
+
+async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
+    rows = await db.execute(
+        select(
+            Session.index,
+            Session.week,
+            Session.starts_at,
+            Session.title,
+            Member.display_name,
+            Member.user_id,
+            CheckIn.status,
+            CheckIn.note,
+            CheckIn.updated_at,
+        )
+        .join(CheckIn, CheckIn.session_id == Session.id)
+        .join(Member, Member.id == CheckIn.member_id)
+        .where(Session.run_id == run.id)
+        .order_by(Session.index, Member.display_name)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "session",
+            "week",
+            "starts_at_utc",
+            "unit",
+            "member",
+            "member_id",
+            "status",
+            "note",
+            "checked_in_at_utc",
+        ]
+    )
+    for index, week, starts_at, title, name, user_id, status, note, updated in rows.all():
+        writer.writerow(
+            [
+                index + 1,
+                week,
+                starts_at.isoformat(),
+                title,
+                _cell(name),
+                user_id,
+                status,
+                _cell(note),
+                updated.isoformat(),
+            ]
+        )
+    return Attachment(
+        filename=f"studybot-run-{run.id}-checkins.csv",
+        content=buffer.getvalue().encode(),
+        mime_type="text/csv",
+    )
+
+
+def _cell(text: str) -> str:
+    # Spreadsheets execute cells that start with = + - @: keep member text inert.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attachment:
+    calendar = Calendar()
+    calendar.add("prodid", "-//studybot//study group calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{syllabus.title} study group")
+    for session in await runs.sessions_of(db, run):
+        event = Event()
+        event.add("uid", f"studybot-run{run.id}-session{session.index + 1}@studybot")
+        event.add("summary", f"Study group: {session.title}")
+        event.add("dtstart", session.starts_at)
+        event.add("duration", timedelta(hours=1))
+        event.add("dtstamp", run.created_at)
+        readings = "; ".join(
+            f"§{r['section']} {r['title']} (p. {r['pages']})" for r in session.readings
+        )
+        event.add("description", f"{syllabus.title}. Read: {readings}")
+        calendar.add_component(event)
+    return Attachment(
+        filename=f"studybot-run-{run.id}.ics", content=calendar.to_ical(), mime_type="text/calendar"
+    )

@@ -1,0 +1,177 @@
+"""Value types that cross the boundary between the core and the platform adapters.
+
+Adapters turn platform events into these and render ``Message`` their own way. Text that members
+typed is carried as plain text; every renderer escapes it for its platform, and the core
+additionally defuses mass mentions (see ``bot.core.safety``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Place:
+    """A channel (and optionally a thread in it) in one workspace of one platform."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str | None = None
+
+    def in_thread(self, thread: str) -> Place:
+        return Place(
+            platform=self.platform, workspace=self.workspace, channel=self.channel, thread=thread
+        )
+
+    @property
+    def channel_only(self) -> Place:
+        return Place(platform=self.platform, workspace=self.workspace, channel=self.channel)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    """Who acted. ``is_admin`` is the platform's own say (Discord: Manage Server/Channels)."""
+
+    user_id: str
+    name: str
+    is_admin: bool = False
+
+
+# --- incoming -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incoming:
+    """Anything a platform tells the bot. ``event_id`` is the platform's id for this delivery
+    attempt's *content*: the same event retried carries the same id, and is handled once."""
+
+    who: Person
+    where: Place
+    event_id: str
+    extras: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandEvent(Incoming):
+    text: str  # what followed "/study"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadMessageEvent(Incoming):
+    """A message posted in a thread (``where.thread`` is set)."""
+
+    text: str
+    message_ref: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactionEvent(Incoming):
+    emoji: str  # a name such as "white_check_mark" or the character itself
+    message_ref: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MembershipEvent(Incoming):
+    joined: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionEvent(Incoming):
+    """A button click: ``action`` is a Button's action, ``value`` its value."""
+
+    action: str
+    value: str = ""
+
+
+# --- outgoing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Plain text; ``$...$`` marks a formula, which renderers may show as code or an image."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Links:
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Short label/value pairs (shown side by side where the platform can)."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Small print under a message."""
+
+    text: str
+
+
+Block = Heading | Paragraph | Bullets | Links | Fields | Actions | Context
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """A neutral message. ``text`` is the plain fallback (notifications, screen readers)."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """What the bot answers to a command or a click. Ephemeral replies are seen only by the
+    member who acted (Slack ephemeral message, Discord ephemeral interaction response)."""
+
+    message: Message
+    ephemeral: bool = True
+
+
+def say(text: str, *, ephemeral: bool = True) -> Reply:
+    """A one-paragraph reply."""
+    return Reply(message=Message(text=text, blocks=(Paragraph(text),)), ephemeral=ephemeral)

@@ -1,0 +1,51 @@
+"""The two protocols the core needs from the outside world: a chat platform and a clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from bot.core.models import Message, Place
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What the core asks of a chat platform. Every method returns the platform's id of the
+    message it created (a Slack ``ts``, a Discord snowflake, ...), as an opaque string.
+
+    ``key`` identifies a scheduled post (a delivery in the ledger). Adapters attach it to the
+    message (Slack metadata, Discord nonce, ...) so that ``find_post`` can tell, after a crash,
+    whether the post went out before the crash.
+    """
+
+    platform: str
+
+    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str: ...
+
+    async def open_thread(
+        self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
+    ) -> str:
+        """Start a thread under ``parent_ref`` with ``message``; return the thread's ref."""
+        ...
+
+    async def reply(self, place: Place, thread_ref: str, message: Message) -> str: ...
+
+    async def direct_message(
+        self, user_id: str, message: Message, *, key: str | None = None
+    ) -> str: ...
+
+    async def update(self, place: Place, message_ref: str, message: Message) -> None: ...
+
+    async def find_post(self, place: Place, key: str) -> str | None:
+        """The ref of a post made earlier with ``key``, or None if there is none."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...

@@ -1,0 +1,88 @@
+"""Q&A threads: questions, their answers, and resolving them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import Answer, Member, Question, Run
+
+
+async def question_in_thread(
+    db: AsyncSession, run_ids: list[int], thread_ref: str
+) -> Question | None:
+    if not run_ids:
+        return None
+    return await db.scalar(
+        select(Question).where(Question.run_id.in_(run_ids), Question.thread_ref == thread_ref)
+    )
+
+
+async def question_by_message(db: AsyncSession, run_ids: list[int], ref: str) -> Question | None:
+    """The question whose channel post or thread is ``ref`` (reactions land on either)."""
+    if not run_ids:
+        return None
+    return await db.scalar(
+        select(Question).where(
+            Question.run_id.in_(run_ids),
+            (Question.message_ref == ref) | (Question.thread_ref == ref),
+        )
+    )
+
+
+async def record_answer(
+    db: AsyncSession,
+    *,
+    question: Question,
+    member: Member,
+    text: str,
+    message_ref: str,
+    now: datetime,
+) -> bool:
+    """Store an answer once per platform message; False if it was already stored."""
+    exists = await db.scalar(
+        select(Answer.id).where(
+            Answer.question_id == question.id, Answer.message_ref == message_ref
+        )
+    )
+    if exists is not None:
+        return False
+    db.add(
+        Answer(
+            question_id=question.id,
+            member_id=member.id,
+            text=text,
+            message_ref=message_ref,
+            created_at=now,
+        )
+    )
+    await db.flush()
+    return True
+
+
+def resolve(question: Question, member: Member, now: datetime) -> None:
+    question.status, question.resolved_at, question.resolved_by = "resolved", now, member.id
+
+
+async def list_questions(
+    db: AsyncSession, run: Run, *, scope: str, unit: str | None
+) -> list[Question]:
+    query = select(Question).where(Question.run_id == run.id).order_by(Question.id)
+    if scope == "open":
+        query = query.where(Question.status == "open")
+    if unit:
+        query = query.where(Question.unit_id == unit)
+    return list(await db.scalars(query))
+
+
+async def answer_counts(db: AsyncSession, question_ids: list[int]) -> dict[int, int]:
+    if not question_ids:
+        return {}
+    rows = await db.execute(
+        select(Answer.question_id, func.count())
+        .where(Answer.question_id.in_(question_ids))
+        .group_by(Answer.question_id)
+    )
+    return {question_id: count for question_id, count in rows.all()}

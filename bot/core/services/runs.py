@@ -1,0 +1,265 @@
+"""Runs: a group reading a syllabus on a schedule, its dated sessions and its delivery ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.schedule import PlannedSession, plan_calendar
+from bot.schedule_spec import ScheduleSpec
+from bot.store.models import Delivery, Group, Member, Run, Session, StoredSyllabus
+from bot.store.syllabi import save_syllabus, syllabus_of
+from bot.syllabus import Reading, Syllabus, Unit
+
+OPEN_RUN = ("active", "paused")
+_SYLLABI: dict[str, Syllabus] = {}  # by content hash: stored syllabi never change
+
+
+async def open_run(db: AsyncSession, group: Group) -> Run | None:
+    """The group's active or paused run, if any."""
+    return await db.scalar(
+        select(Run)
+        .where(Run.group_id == group.id, Run.status.in_(OPEN_RUN))
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+
+
+async def syllabus_of_run(db: AsyncSession, run: Run) -> Syllabus:
+    row = await db.get(StoredSyllabus, run.syllabus_pk)
+    assert row is not None
+    if row.content_hash not in _SYLLABI:
+        _SYLLABI[row.content_hash] = syllabus_of(row)
+    return _SYLLABI[row.content_hash]
+
+
+def spec_of(run: Run) -> ScheduleSpec:
+    return ScheduleSpec.model_validate(run.schedule)
+
+
+async def sessions_of(db: AsyncSession, run: Run) -> list[Session]:
+    return list(
+        await db.scalars(select(Session).where(Session.run_id == run.id).order_by(Session.index))
+    )
+
+
+def current_session(sessions: list[Session], now: datetime) -> Session | None:
+    """The session being read now: the last one that has started."""
+    started = [s for s in sessions if s.starts_at <= now]
+    return started[-1] if started else None
+
+
+def upcoming(sessions: list[Session], now: datetime) -> list[Session]:
+    return [s for s in sessions if s.starts_at > now]
+
+
+@dataclass(frozen=True)
+class SessionContent:
+    """What one stored session reads, resolved against the run's syllabus."""
+
+    unit: Unit
+    readings: tuple[Reading, ...]
+    part: int
+    parts: int
+
+
+def content_of(session: Session, syllabus: Syllabus) -> list[SessionContent]:
+    contents = []
+    for entry in session.units:
+        unit = syllabus.unit(entry["unit"])
+        sections = set(entry["sections"])
+        readings = tuple(r for r in unit.readings if r.section in sections)
+        contents.append(SessionContent(unit, readings, entry["part"], entry["parts"]))
+    return contents
+
+
+def questions_of(session: Session, syllabus: Syllabus) -> list[str]:
+    """Discussion questions open with the first part of each unit."""
+    return [q for c in content_of(session, syllabus) if c.part == 1 for q in c.unit.questions]
+
+
+def _session_row(run: Run, planned: PlannedSession) -> Session:
+    return Session(
+        run_id=run.id,
+        index=planned.index,
+        week=planned.week,
+        starts_at=planned.starts_at,
+        reminder_at=planned.reminder_at,
+        summary_at=planned.summary_at,
+        title=planned.title[:1000],
+        units=[
+            {
+                "unit": p.unit.id,
+                "part": p.part,
+                "parts": p.parts,
+                "sections": [r.section for r in p.readings],
+            }
+            for p in planned.parts
+        ],
+        readings=[
+            {"section": r.section, "title": r.title, "pages": str(r.pages), "book": r.book}
+            for r in planned.readings
+        ],
+    )
+
+
+def _deliveries(run: Run, session: Session, planned: PlannedSession) -> list[Delivery]:
+    questions = sum(len(p.unit.questions) for p in planned.parts if p.part == 1)
+    rows = [
+        Delivery(
+            run_id=run.id, session_id=session.id, kind="kickoff", seq=0, due_at=planned.starts_at
+        )
+    ]
+    rows += [
+        Delivery(
+            run_id=run.id, session_id=session.id, kind="question", seq=n, due_at=planned.starts_at
+        )
+        for n in range(1, questions + 1)
+    ]
+    rows.append(
+        Delivery(run_id=run.id, session_id=session.id, kind="reminder", due_at=planned.reminder_at)
+    )
+    rows.append(
+        Delivery(run_id=run.id, session_id=session.id, kind="summary", due_at=planned.summary_at)
+    )
+    return rows
+
+
+def first_future_start(syllabus: Syllabus, spec: ScheduleSpec, now: datetime) -> ScheduleSpec:
+    """Move the start day forward until the first session is still to come."""
+    for _ in range(8):
+        sessions = plan_calendar(syllabus, spec)
+        if sessions and sessions[0].starts_at > now:
+            return spec
+        spec = spec.model_copy(update={"start": spec.start + timedelta(days=1)})
+    return spec
+
+
+async def start_run(
+    db: AsyncSession,
+    *,
+    group: Group,
+    syllabus: Syllabus,
+    spec: ScheduleSpec,
+    organizer: Member,
+    now: datetime,
+    source: str = "",
+) -> tuple[Run, list[Session]]:
+    """Store the syllabus copy, the run, its sessions and every post they imply."""
+    stored = await save_syllabus(db, syllabus, source=source)
+    run = Run(
+        group_id=group.id,
+        syllabus_pk=stored.id,
+        schedule=spec.model_dump(mode="json", by_alias=True),
+        timezone=spec.timezone,
+        status="active",
+        started_by=organizer.id,
+        created_at=now,
+        skipped=[],
+    )
+    db.add(run)
+    await db.flush()
+    sessions = []
+    for planned in plan_calendar(syllabus, spec):
+        session = _session_row(run, planned)
+        db.add(session)
+        await db.flush()
+        db.add_all(_deliveries(run, session, planned))
+        sessions.append(session)
+    await db.flush()
+    return run, sessions
+
+
+async def _kicked_off(db: AsyncSession, session: Session) -> bool:
+    status = await db.scalar(
+        select(Delivery.status).where(
+            Delivery.session_id == session.id, Delivery.kind == "kickoff", Delivery.seq == 0
+        )
+    )
+    return status in ("claimed", "sent", "missed", "failed")
+
+
+async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
+    """Recompute the dates of sessions that have not started, after a skip or a pause.
+
+    Sessions keep their index and content; only their times (and the due times of their
+    posts) move. A session whose new time has already passed is skipped too, until every
+    session still to come lies in the future.
+    """
+    syllabus = await syllabus_of_run(db, run)
+    spec = spec_of(run)
+    sessions = await sessions_of(db, run)
+    movable = [s for s in sessions if not await _kicked_off(db, s)]
+    skipped = {date.fromisoformat(d) for d in run.skipped}
+    for _ in range(200):
+        planned = {p.index: p for p in plan_calendar(syllabus, spec, skipped=skipped)}
+        stale = [planned[s.index] for s in movable if planned[s.index].starts_at <= now]
+        if not stale:
+            break
+        skipped |= {p.local_start.date() for p in stale}
+    run.skipped = sorted(d.isoformat() for d in skipped)
+    for session in movable:
+        new = planned[session.index]
+        session.week, session.starts_at = new.week, new.starts_at
+        session.reminder_at, session.summary_at = new.reminder_at, new.summary_at
+        due = {
+            "kickoff": new.starts_at,
+            "question": new.starts_at,
+            "reminder": new.reminder_at,
+            "summary": new.summary_at,
+        }
+        for kind, when in due.items():
+            await db.execute(
+                update(Delivery)
+                .where(
+                    Delivery.session_id == session.id,
+                    Delivery.kind == kind,
+                    Delivery.status.in_(("pending", "held")),
+                )
+                .values(due_at=when)
+            )
+    await db.flush()
+
+
+async def skip_next(db: AsyncSession, run: Run, now: datetime) -> Session | None:
+    """No session next time: the next session and all after it move back a week."""
+    sessions = await sessions_of(db, run)
+    following = upcoming(sessions, now)
+    if not following:
+        return None
+    nxt = following[0]
+    local_day = nxt.starts_at.astimezone(spec_of(run).zone).date()
+    run.skipped = sorted({*run.skipped, local_day.isoformat()})
+    await replan(db, run, now)
+    return nxt
+
+
+async def pause(db: AsyncSession, run: Run, now: datetime) -> None:
+    run.status, run.paused_at = "paused", now
+    await db.execute(
+        update(Delivery)
+        .where(Delivery.run_id == run.id, Delivery.status == "pending")
+        .values(status="held")
+    )
+
+
+async def resume(db: AsyncSession, run: Run, now: datetime) -> None:
+    run.status, run.paused_at = "active", None
+    await db.execute(
+        update(Delivery)
+        .where(Delivery.run_id == run.id, Delivery.status == "held")
+        .values(status="pending")
+    )
+    await replan(db, run, now)
+
+
+async def stop(db: AsyncSession, run: Run, now: datetime) -> None:
+    run.status, run.ended_at = "cancelled", now
+    await db.execute(
+        update(Delivery)
+        .where(Delivery.run_id == run.id, Delivery.status.in_(("pending", "held")))
+        .values(status="missed", error="run stopped")
+    )

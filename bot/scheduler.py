@@ -1,0 +1,56 @@
+"""APScheduler wiring: one interval job, the delivery tick, registered with a stable id.
+
+The job store is not trusted to remember anything: what must be posted lives in the delivery
+ledger, so a restart only needs the job to start ticking again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery import Deliverer
+
+log = logging.getLogger(__name__)
+
+TICK_JOB_ID = "studybot-delivery-tick"
+
+
+class TickScheduler:
+    def __init__(self, deliverer: Deliverer, *, interval_seconds: float = 60.0) -> None:
+        self.deliverer = deliverer
+        self.interval_seconds = interval_seconds
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def _tick(self) -> None:
+        try:
+            report = await self.deliverer.tick()
+        except Exception:  # keep ticking: the ledger makes the next tick pick up the work
+            log.exception("delivery tick failed")
+            return
+        if report.sent or report.missed or report.failed:
+            log.info(
+                "tick: %d sent, %d missed, %d failed",
+                len(report.sent),
+                len(report.missed),
+                len(report.failed),
+            )
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self.interval_seconds),
+            id=TICK_JOB_ID,
+            max_instances=1,  # ticks never overlap within one process
+            coalesce=True,
+            replace_existing=True,
+            next_run_time=datetime.now().astimezone(),
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
