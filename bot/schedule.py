@@ -166,11 +166,10 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
-def _shifted(local_start: datetime, offset: timedelta) -> datetime:
-    """Wall-clock arithmetic: the same local time ``offset`` later, as a UTC instant."""
-    naive = local_start.replace(tzinfo=None) + offset
-    zone = local_start.tzinfo
-    assert isinstance(zone, ZoneInfo)
+def _shifted(meeting: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
+    """Wall-clock arithmetic from the nominal meeting time (even one a DST jump skipped):
+    the same local time ``offset`` later, as a UTC instant."""
+    naive = meeting + offset
     return local_instant(naive.date(), naive.time(), zone).astimezone(UTC)
 
 
@@ -192,8 +191,8 @@ def plan_calendar(
                 week=(day - first).days // 7 + 1,
                 local_start=local_start,
                 starts_at=local_start.astimezone(UTC),
-                reminder_at=_shifted(local_start, spec.reminder),
-                summary_at=_shifted(local_start, spec.summary),
+                reminder_at=_shifted(datetime.combine(day, spec.time), spec.reminder, zone),
+                summary_at=_shifted(datetime.combine(day, spec.time), spec.summary, zone),
                 parts=parts,
             )
         )
