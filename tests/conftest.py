@@ -78,3 +78,20 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    """Thursday 1 October 2026, noon UTC: a few days before the example runs start."""
+    from datetime import UTC, datetime
+
+    from bot.core.clock import FakeClock
+
+    return FakeClock(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def harness(engine, clock):  # type: ignore[no-untyped-def]
+    from .core_harness import make_harness
+
+    return make_harness(engine, clock)

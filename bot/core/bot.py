@@ -98,6 +98,11 @@ class StudyBot:
                 return await handler(Context(db, event, self.clock.now()))
         except Refusal as refusal:
             return say(str(refusal))
+        except Exception:  # the member gets an apology, the log gets the traceback
+            log.exception("handling %s %s failed", type(event).__name__, event.event_id)
+            return say(
+                "Sorry, something went wrong on my side and nothing was changed. Please try again."
+            )
 
     def _handler_for(self, event: Incoming) -> Callable[[Context], Awaitable[Reply | None]]:
         if isinstance(event, CommandEvent):
@@ -374,37 +379,23 @@ class StudyBot:
             ) from None
         except DataFileError as problems:
             raise Refusal(f"The syllabus file is invalid:\n{problems}") from None
-        today = ctx.now.astimezone(
-            ScheduleSpec.model_validate(
-                {
-                    "syllabus": syllabus.id,
-                    "start": "2000-01-01",
-                    **DEFAULT_SCHEDULE,
-                    **_given_tz(command),
-                }
-            ).zone
-        ).date()
+        given = {"weekday": command.weekday, "time": command.time, "timezone": command.timezone}
         fields: dict[str, Any] = {
             "syllabus": syllabus.id,
-            "start": command.start or today.isoformat(),
+            "start": command.start or "2000-01-03",  # replaced by today below
             **DEFAULT_SCHEDULE,
-        }
-        fields |= {
-            k: v
-            for k, v in {
-                "weekday": command.weekday,
-                "time": command.time,
-                "timezone": command.timezone,
-            }.items()
-            if v
+            **{key: value for key, value in given.items() if value},
         }
         if command.pace:
             fields["pace"] = {"units_per_session": command.pace}
         spec = _validated_spec(fields)
+        today = ctx.now.astimezone(spec.zone).date()
         if command.start and spec.start < today:
             raise Refusal(f"The start date {spec.start} is in the past.")
         if not command.start:
-            spec = runs.first_future_start(syllabus, spec, ctx.now)
+            spec = runs.first_future_start(
+                syllabus, spec.model_copy(update={"start": today}), ctx.now
+            )
         _run, sessions = await runs.start_run(
             ctx.db,
             group=group,
@@ -629,10 +620,6 @@ class StudyBot:
         if member is not None and member.left_at is None:
             member.left_at = ctx.now
         return None
-
-
-def _given_tz(command: cmd.Start) -> dict[str, str]:
-    return {"timezone": command.timezone} if command.timezone else {}
 
 
 def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:

@@ -214,10 +214,10 @@ def _error(name: str, problem: str) -> CommandError:
 def parse(text: str) -> Command:
     """Parse what followed ``/study``. Leading slash and the word ``study`` are tolerated."""
     text = text.strip()
-    text = re.sub(r"^/?study\b", "", text).strip()
+    text = re.sub(r"^/?study\b", "", text, flags=re.IGNORECASE).strip()
     if not text:
         return Help()
-    word, _, rest = text.partition(" ")
+    word, rest = [*text.split(None, 1), ""][:2]
     name = ALIASES.get(word.lower(), word.lower())
     rest = rest.strip()
     args = rest.split()
@@ -278,7 +278,7 @@ def _questions(name: str, rest: str, args: list[str]) -> Command:
 
 
 def _syllabus(name: str, rest: str, args: list[str]) -> Command:
-    if args == ["list"] or not args:
+    if not args or [a.lower() for a in args] == ["list"]:
         return SyllabusList()
     if args[0].lower() == "show" and len(args) == 2:
         return SyllabusShow(args[1])
@@ -310,7 +310,7 @@ def _start(name: str, rest: str, args: list[str]) -> Command:
             found["timezone"] = options.pop(0)
         elif word == "pace" and options:
             value = options.pop(0)
-            if not value.isdigit() or int(value) < 1:
+            if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
                 raise _error(
                     name, f"`pace` takes a whole number of units per session, not `{value}`."
                 )

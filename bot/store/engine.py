@@ -49,16 +49,25 @@ def create_engine(url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(database_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # The sqlite3 driver's own transaction handling starts transactions late and turns a
+    # SAVEPOINT into the outermost transaction (so releasing it commits). Take control, as the
+    # SQLAlchemy docs advise: the driver does nothing and "begin" below emits BEGIN.
+    dbapi_connection.isolation_level = None
     # Foreign keys are off by default in SQLite; WAL lets a reader and a writer work at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:

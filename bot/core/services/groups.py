@@ -72,7 +72,7 @@ def is_organizer(member: Member | None, person: Person) -> bool:
     )
 
 
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+_MENTION = re.compile(r"^<@!?([\w.-]+)(?:\|[^>]*)?>$")
 
 
 async def resolve_member(db: AsyncSession, group: Group, reference: str) -> Member | None:
