@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter, MemoryChat
@@ -12,6 +13,7 @@ from bot.core.bot import StudyBot
 from bot.core.clock import FakeClock
 from bot.delivery import Deliverer, TickReport
 from bot.store.engine import session_factory
+from bot.store.models import Delivery
 from bot.syllabus import Library
 
 from .conftest import CONTENT, SCHEDULES
@@ -37,9 +39,29 @@ class Harness:
                 getattr(total, name).extend(getattr(report, name))
         return total
 
+    async def run_until(self, end: datetime) -> TickReport:
+        """Jump the fake clock from one due post to the next, ticking at each: weeks in
+        milliseconds, and every post is sent at exactly its due time."""
+        total = TickReport()
+        while True:
+            async with self.bot.sessions() as db:
+                due = await db.scalar(
+                    select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
+                )
+            if due is None or due > end:
+                self.clock.set(max(end, self.clock.now()))
+                break
+            self.clock.set(max(due, self.clock.now()))
+            report = await self.deliverer.tick()
+            for name in ("sent", "missed", "failed", "retry"):
+                getattr(total, name).extend(getattr(report, name))
+            if not (report.sent or report.missed or report.failed):
+                break  # something waits (a failing platform): let the caller decide
+        return total
+
 
 def make_harness(engine: AsyncEngine, clock: FakeClock) -> Harness:
-    adapter = MemoryAdapter()
+    adapter = MemoryAdapter(clock=clock)
     sessions = session_factory(engine)
     bot = StudyBot(
         sessions=sessions,

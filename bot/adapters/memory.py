@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 from bot.core.bot import StudyBot
@@ -25,6 +26,7 @@ from bot.core.models import (
     Reply,
     ThreadMessageEvent,
 )
+from bot.core.ports import Clock
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Said:
     thread: str | None = None  # the thread a reply or thread-start belongs to
     to: str | None = None  # the user a DM or ephemeral reply went to
     key: str | None = None
+    at: datetime | None = None  # when, by the bot's clock
 
     @property
     def text(self) -> str:
@@ -47,16 +50,20 @@ class Said:
 class MemoryAdapter:
     platform = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock | None = None) -> None:
         self.said: list[Said] = []
+        self.clock = clock
         self._refs = itertools.count(1)
+
+    def record(self, said: Said) -> None:
+        self.said.append(replace(said, at=self.clock.now()) if self.clock else said)
 
     def _ref(self) -> str:
         return f"m{next(self._refs)}"
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
         ref = self._ref()
-        self.said.append(Said("post", ref, message, place.channel, key=key))
+        self.record(Said("post", ref, message, place.channel, key=key))
         return ref
 
     async def open_thread(
@@ -64,23 +71,23 @@ class MemoryAdapter:
     ) -> str:
         # Like Slack: a thread is named by its parent; each discussion question starts one.
         ref = self._ref()
-        self.said.append(Said("thread", ref, message, place.channel, thread=parent_ref, key=key))
+        self.record(Said("thread", ref, message, place.channel, thread=parent_ref, key=key))
         return ref
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
         ref = self._ref()
-        self.said.append(Said("reply", ref, message, place.channel, thread=thread_ref))
+        self.record(Said("reply", ref, message, place.channel, thread=thread_ref))
         return ref
 
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
         ref = self._ref()
-        self.said.append(Said("dm", ref, message, to=user_id, key=key))
+        self.record(Said("dm", ref, message, to=user_id, key=key))
         return ref
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
-        self.said.append(Said("update", message_ref, message, place.channel))
+        self.record(Said("update", message_ref, message, place.channel))
 
     async def find_post(self, place: Place, key: str) -> str | None:
         return next((s.ref for s in self.said if s.key == key), None)
@@ -120,7 +127,7 @@ class MemoryChat:
         reply = await self.bot.handle(event)
         if reply is not None:
             kind = "ephemeral" if reply.ephemeral else "post"
-            self.adapter.said.append(
+            self.adapter.record(
                 Said(kind, f"r{event.event_id}", reply.message, self.channel, to=event.who.user_id)
             )
         return reply

@@ -155,12 +155,11 @@ def summary(
             ),
         ]
     if next_session is not None:
-        blocks.append(
-            Paragraph(f"Next: {next_session.title}, {local_time(next_session.starts_at, zone)}.")
-        )
+        upshot = f"Next: {next_session.title}, {local_time(next_session.starts_at, zone)}."
     else:
-        blocks.append(Paragraph("That was the last session of this syllabus. Congratulations!"))
-    text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields)
+        upshot = "That was the last session of this syllabus. Congratulations!"
+    blocks.append(Paragraph(upshot))
+    text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields) + ". " + upshot
     return Message(text=text, blocks=tuple(blocks))
 
 

@@ -1,0 +1,228 @@
+"""Scheduled posts: each exactly once, at the right local time, through DST, breaks, downtime
+and failures. Time is a fake clock; weeks pass in milliseconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, select, text
+
+from bot.delivery import Deliverer
+from bot.store.models import Delivery, Run
+
+from .core_harness import Harness
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def ledger(h: Harness) -> list[Delivery]:
+    async with h.bot.sessions() as db:
+        return list(await db.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def local(said) -> datetime:  # type: ignore[no-untyped-def]
+    return said.at.astimezone(BERLIN)
+
+
+async def test_a_twelve_week_run_posts_everything_once_at_local_time(harness: Harness) -> None:
+    """MML from schedules/mml-berlin-mondays.yaml: 12 Mondays at 18:30 Berlin time, across the
+    end of summer time (25 October) and a winter break (21 December to 3 January)."""
+    chat = harness.chat
+    await chat.command("plan mml-berlin-mondays", by="ada")
+    await chat.join("bob")
+    report = await harness.run_until(datetime(2027, 1, 12, tzinfo=UTC))
+    assert report.missed == [] and report.failed == []
+
+    keys = [s.key for s in harness.chat.adapter.said if s.key]
+    assert len(keys) == len(set(keys)), "a post went out twice"
+    rows = await ledger(harness)
+    assert {r.status for r in rows} == {"sent"}
+    assert sorted(keys) == sorted(
+        f"studybot:run{r.run_id}:session{r.session_id}:{r.kind}:{r.seq}" for r in rows
+    )
+
+    kickoffs = [s for s in chat.channel_posts() if s.text.startswith("Week ")]
+    assert len(kickoffs) == 12
+    assert all((local(k).strftime("%a %H:%M")) == "Mon 18:30" for k in kickoffs)
+    assert [local(k).date().isoformat() for k in kickoffs] == [
+        "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09",
+        "2026-11-16", "2026-11-23", "2026-11-30", "2026-12-07", "2026-12-14", "2027-01-04",
+    ]  # fmt: skip
+    # Summer time ends between the third and fourth Monday: same local time, new UTC hour.
+    assert [k.at.hour for k in kickoffs[2:4]] == [16, 17]
+    assert "Week 14 · Session 12 of 12" in kickoffs[-1].text  # two break weeks, no session
+
+    threads = [s for s in harness.chat.adapter.said if s.kind == "thread"]
+    by_parent = Counter(t.thread for t in threads)
+    assert [by_parent[k.ref] for k in kickoffs] == [4, *[5] * 11]  # every question, once each
+    assert all(t.at == next(k.at for k in kickoffs if k.ref == t.thread) for t in threads)
+
+    reminders = [s for s in chat.channel_posts() if "Mid-week nudge" in s.text]
+    summaries = [s for s in chat.channel_posts() if s.text.startswith("Weekly summary")]
+    assert len(reminders) == len(summaries) == 12
+    assert {local(r).strftime("%a %H:%M") for r in reminders} == {"Thu 18:30"}
+    assert {local(s).strftime("%a %H:%M") for s in summaries} == {"Sun 18:30"}
+    break_start, break_end = (
+        datetime(2026, 12, 21, tzinfo=BERLIN),
+        datetime(2027, 1, 4, tzinfo=BERLIN),
+    )
+    assert not [
+        s
+        for s in harness.chat.adapter.said
+        if s.at
+        and break_start <= s.at < break_end
+        and s.kind == "post"
+        and s.text.startswith("Week")
+    ]
+    assert "last session" in summaries[-1].text
+    async with harness.bot.sessions() as db:
+        assert await db.scalar(select(Run.status)) == "finished"
+
+
+async def test_a_second_tick_sends_nothing_again(harness: Harness) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    await harness.run_until(datetime(2026, 10, 6, tzinfo=UTC))
+    before = len(harness.chat.adapter.said)
+    for _ in range(3):
+        report = await harness.deliverer.tick()
+        assert report.sent == []
+    assert len(harness.chat.adapter.said) == before
+
+
+async def test_posts_due_while_down_go_late_within_grace_else_are_missed(harness: Harness) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")  # grace: 6 hours
+    # Down from before the first kickoff until 3 hours after it: sent late.
+    harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC) + timedelta(hours=3))
+    report = await harness.deliverer.tick()
+    assert len(report.sent) == 5 and report.missed == []
+    # Down for ten days: the reminder, summary and the next kickoff are too old, but nothing
+    # floods the channel, and the organizer hears about it once.
+    harness.clock.set(datetime(2026, 10, 15, 12, tzinfo=UTC))
+    posts_before = len(harness.chat.channel_posts())
+    report = await harness.deliverer.tick()
+    assert report.sent == [] and len(report.missed) == 2 + 1 + 5  # reminder, summary, week 2
+    assert len(harness.chat.channel_posts()) == posts_before
+    notices = [s for s in harness.chat.adapter.said if s.kind == "dm"]
+    assert len(notices) == 1 and notices[0].to == "U-ada" and "8 scheduled posts" in notices[0].text
+    assert {r.status for r in await ledger(harness) if r.kind == "kickoff"} >= {"sent", "missed"}
+
+
+async def test_a_platform_failure_is_retried_and_nothing_is_lost_or_doubled(
+    harness: Harness,
+) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    adapter = harness.chat.adapter
+    real_post = adapter.post
+    failures = iter([ConnectionError("429 ratelimited"), ConnectionError("timeout")])
+
+    async def flaky(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        error = next(failures, None)
+        if error:
+            raise error
+        return await real_post(*args, **kwargs)
+
+    adapter.post = flaky  # type: ignore[method-assign]
+    harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
+    first = await harness.deliverer.tick()
+    assert first.sent == []  # the kickoff failed; its threads wait for it
+    harness.clock.advance(timedelta(minutes=1))
+    await harness.deliverer.tick()
+    harness.clock.advance(timedelta(minutes=1))
+    third = await harness.deliverer.tick()
+    assert len(third.sent) == 5
+    keys = [s.key for s in adapter.said if s.key]
+    assert len(keys) == len(set(keys)) == 5
+
+
+async def test_a_crash_after_sending_does_not_send_twice(harness: Harness) -> None:
+    """The post went out, then the process died before recording it: the row's claim expires,
+    the next tick finds the post by its key instead of posting again."""
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
+    crashed = Deliverer(
+        sessions=harness.bot.sessions,
+        clock=harness.clock,
+        adapters={"memory": harness.chat.adapter},
+        worker="dead",
+    )
+
+    async def die(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        raise SystemExit("killed")  # not an Exception: nothing catches it, like a SIGKILL
+
+    crashed._finish = die  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await crashed.tick()
+    assert len(harness.chat.channel_posts()) == 1  # the kickoff went out
+    rows = await ledger(harness)
+    assert next(r.status for r in rows if r.kind == "kickoff") == "claimed"
+
+    harness.clock.advance(timedelta(minutes=5))
+    assert (await harness.deliverer.tick()).sent == []  # the dead worker's claim still holds
+    harness.clock.advance(timedelta(minutes=6))
+    report = await harness.deliverer.tick()
+    assert len(report.sent) == 5
+    assert len(harness.chat.channel_posts()) == 1
+    assert Counter(s.key for s in harness.chat.adapter.said if s.key).most_common(1)[0][1] == 1
+
+
+async def test_two_deliverers_never_send_the_same_post(harness: Harness) -> None:
+    """Two bot processes sharing one database tick at the same moment."""
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    other = Deliverer(
+        sessions=harness.bot.sessions,
+        clock=harness.clock,
+        adapters={"memory": harness.chat.adapter},
+        worker="other",
+    )
+    harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
+    reports = await asyncio.gather(harness.deliverer.tick(), other.tick(), return_exceptions=True)
+    sent = [key for r in reports if not isinstance(r, BaseException) for key in r.sent]
+    keys = [s.key for s in harness.chat.adapter.said if s.key]
+    assert len(keys) == len(set(keys))
+    if not all(isinstance(r, BaseException) for r in reports):
+        assert len(sent) == len(keys)
+    await harness.deliverer.tick()  # whatever one of them could not take is sent now
+    keys = [s.key for s in harness.chat.adapter.said if s.key]
+    assert len(keys) == len(set(keys)) == 5  # the kickoff and its 4 discussion threads
+
+
+async def test_a_paused_run_posts_nothing_until_resumed(harness: Harness) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    await harness.chat.command("pause", by="ada")
+    report = await harness.run_for(timedelta(days=10), step=timedelta(hours=3))
+    assert report.sent == [] and harness.chat.channel_posts() == []
+    await harness.chat.command("resume", by="ada")
+    await harness.run_until(datetime(2026, 10, 20, tzinfo=UTC))
+    kickoffs = [s for s in harness.chat.channel_posts() if s.text.startswith("Week ")]
+    assert [local(k).date().isoformat() for k in kickoffs] == ["2026-10-12", "2026-10-19"]
+    assert "Introduction and Motivation" in kickoffs[0].text
+
+
+async def test_a_tick_with_nothing_due_is_one_indexed_query(harness: Harness, engine) -> None:  # type: ignore[no-untyped-def]
+    for channel in ("a", "b", "c"):
+        harness.chat.channel = channel
+        await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if not statement.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        report = await harness.deliverer.tick()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert report.sent == []
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
+    if engine.dialect.name == "sqlite":
+        compiled = harness.deliverer.due_query(harness.clock.now()).compile(
+            engine.sync_engine, compile_kwargs={"literal_binds": True}
+        )
+        async with engine.connect() as connection:
+            plan = (await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
+        assert any("ix_deliveries_status_due_at" in str(row) for row in plan), plan
