@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +15,7 @@ from rich.console import Console
 
 from bot import report
 from bot.datafile import DataFileError, read_yaml
+from bot.paths import studybot_home
 from bot.schedule_spec import check_schedule
 from bot.store.engine import DatabaseConfigError, create_engine, database_url
 from bot.syllabus import Library, load_syllabus, parse_syllabus
@@ -172,6 +176,155 @@ def db_upgrade() -> None:
         raise typer.Exit(1) from None
     shown = url.split("@")[-1] if "@" in url else url
     out.print(f"Database is at revision {revision} ({shown})", markup=False)
+
+
+PLATFORM_TOKENS = {"SLACK_BOT_TOKEN": "Slack", "DISCORD_BOT_TOKEN": "Discord"}
+SETTINGS = (
+    ("SLACK_BOT_TOKEN", "Slack: the bot token (xoxb-...)"),
+    ("SLACK_SIGNING_SECRET", "Slack: the signing secret (to check requests over HTTP)"),
+    ("SLACK_APP_TOKEN", "Slack: the app-level token (xapp-..., for Socket Mode)"),
+    ("DISCORD_BOT_TOKEN", "Discord: the bot token"),
+    ("DATABASE_URL", "where to keep the data (default: studybot.db under STUDYBOT_HOME)"),
+)
+TRY_LOCALLY = (
+    "Try studybot without a chat platform:\n"
+    "  studybot console   a study-group channel in your terminal\n"
+    "  studybot demo      a simulated cohort reading for a few weeks, in seconds"
+)
+
+
+def _database_problem(error: Exception) -> str | None:
+    """A sentence for errors that mean "the database is unusable", else None."""
+    if isinstance(error, DatabaseConfigError):
+        return str(error)
+    if isinstance(error, (OSError, ConnectionError)):
+        return f"Cannot reach the database: {error}"
+    if type(error).__module__.split(".")[0] in {"sqlalchemy", "asyncpg", "sqlite3", "aiosqlite"}:
+        return f"Database error: {error.__class__.__name__}: {error}"
+    return None
+
+
+def _default_name() -> str:
+    try:
+        return os.environ.get("USER") or getpass.getuser() or "you"
+    except Exception:  # getpass raises when no user name can be found at all
+        return "you"
+
+
+@app.command("console")
+def console_command(
+    name: Annotated[
+        str | None,
+        typer.Option("--as", help="Who you are in the chat (default: $USER, else 'you')."),
+    ] = None,
+    fast: Annotated[
+        float | None,
+        typer.Option(
+            "--fast",
+            metavar="N",
+            help="Run scheduled time N times faster (10080: a week per minute). The simulated "
+            "timeline is kept in STUDYBOT_HOME/clock.json and continues after a restart.",
+        ),
+    ] = None,
+    transcript: Annotated[
+        Path | None,
+        typer.Option(
+            "--transcript",
+            metavar="FILE",
+            help="Append one JSON line per message the bot sends. Scheduled posts found there "
+            "are not sent again after the console was killed.",
+        ),
+    ] = None,
+    start_at: Annotated[
+        str | None,
+        typer.Option("--start-at", hidden=True, help="Simulated origin (ISO 8601), for tests."),
+    ] = None,
+) -> None:
+    r"""Chat with studybot in your terminal: one group channel, you as its first organizer.
+
+    Type /study commands, and `as NAME`, `reply #12 TEXT`, `react #12 ✅`, `click ACTION VALUE`
+    (`help` lists them all). Piped input is read to its end, so this works in scripts:
+    printf '/study join\n/study checkin done\n' | studybot console --as alice
+    """
+    from bot.terminal.quiet_logging import quiet_logging
+    from bot.terminal.session import run_console
+    from bot.terminal.timeline import choose_timeline, parse_moment
+
+    if fast is not None and not (math.isfinite(fast) and fast > 0):
+        raise typer.BadParameter("must be a positive number", param_hint="--fast")
+    try:
+        origin = parse_moment(start_at) if start_at else None
+    except ValueError:
+        raise typer.BadParameter(
+            "use ISO 8601, e.g. 2026-03-02T09:00Z", param_hint="--start-at"
+        ) from None
+    quiet_logging()
+    interactive = sys.stdin.isatty()
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    home = studybot_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        timeline = choose_timeline(home=home, fast=fast, start_at=origin)
+        asyncio.run(
+            run_console(
+                name=(name or _default_name()).strip() or "you",
+                timeline=timeline,
+                home=home,
+                console=console,
+                transcript=transcript,
+                interactive=interactive,
+            )
+        )
+    except KeyboardInterrupt:
+        console.print()
+        raise typer.Exit(130) from None
+    except Exception as error:
+        console.print(
+            _database_problem(error) or f"studybot console stopped: {error!r}", markup=False
+        )
+        raise typer.Exit(1) from None
+
+
+@app.command("demo")
+def demo_command(
+    weeks: Annotated[int, typer.Option("--weeks", min=1, help="How many weeks to simulate.")] = 4,
+    syllabus: Annotated[
+        str, typer.Option("--syllabus", help="The syllabus the cohort reads (an id).")
+    ] = "mml",
+) -> None:
+    """Watch a simulated cohort read a syllabus for a few weeks, in seconds.
+
+    Uses a throwaway database (never your studybot.db) and a fake clock: kickoffs, discussion
+    threads, check-ins, a question with its answer, reminders and weekly summaries.
+    """
+    from bot.demo import DemoError, run_demo
+    from bot.terminal.quiet_logging import quiet_logging
+
+    quiet_logging()
+    try:
+        asyncio.run(run_demo(weeks=weeks, syllabus_id=syllabus, console=out))
+    except DemoError as error:
+        out.print(str(error), markup=False)
+        raise typer.Exit(1) from None
+
+
+@app.command("run")
+def run_command() -> None:
+    """Run the bot on Slack or Discord (configured by environment variables)."""
+    found = [name for name in PLATFORM_TOKENS if os.environ.get(name, "").strip()]
+    if found:
+        platforms = " and ".join(PLATFORM_TOKENS[name] for name in found)
+        out.print(
+            f"{', '.join(found)} is set, but the {platforms} adapter is not available in this "
+            "version of studybot yet.",
+            markup=False,
+        )
+    else:
+        out.print("No chat platform is configured. studybot run looks for:", markup=False)
+        for setting, meaning in SETTINGS:
+            out.print(f"  {setting:<22}{meaning}", markup=False)
+    out.print(TRY_LOCALLY, markup=False)
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""``studybot console``: reading what the person types, the simulated clock, the prompt loop."""
