@@ -83,7 +83,8 @@ class Deliverer:
         )
 
     async def claim(self, now: datetime) -> list[Delivery]:
-        async with self.sessions.begin() as db:
+        async with self.sessions() as db, db.begin():
+            await db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             rows = list(await db.scalars(self.due_query(now)))
             for row in rows:
                 row.status, row.claimed_by = "claimed", self.worker

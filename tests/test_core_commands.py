@@ -353,3 +353,36 @@ async def test_an_adapter_failure_while_asking_leaves_no_half_state(harness: Har
 async def test_database_sessions_are_independent_of_the_harness(engine) -> None:  # type: ignore[no-untyped-def]
     async with session_factory(engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Run)) == 0
+
+
+async def test_the_askers_own_thread_messages_are_not_answers(harness: Harness) -> None:
+    await started(harness)
+    await harness.chat.command("ask Why orthonormal bases?", by="bob")
+    thread = [s for s in harness.chat.adapter.said if s.kind == "thread"][-1]
+    await harness.chat.reply_in_thread(thread.ref, "To clarify: in 3.5", by="bob")
+    await harness.chat.reply_in_thread(thread.ref, "Projections become dot products.", by="cy")
+    await harness.chat.reply_in_thread(thread.ref, "Thanks!", by="bob")
+    assert await count(harness, Answer) == 1
+
+
+async def test_history_stays_readable_after_the_run_ends(harness: Harness) -> None:
+    await started(harness)
+    await harness.chat.command("checkin done", by="bob")
+    await harness.chat.command("ask What did we learn?", by="cy")
+    await harness.chat.command("stop", by="ada")
+    assert "Q1" in text(await harness.chat.command("questions all", by="bob"))
+    assert "Week 1 Introduction and Motivation: Done" in text(
+        await harness.chat.command("me", by="bob")
+    )
+    assert "Done: 1" in text(await harness.chat.command("progress", by="ada"))
+    assert await harness.chat.command("export csv", by="ada") is not None
+    assert "Nothing is being read" in text(await harness.chat.command("checkin done", by="bob"))
+
+
+async def test_reminder_grammar_for_one_member(harness: Harness) -> None:
+    await started(harness)
+    await harness.chat.command("checkin done", by="ada")
+    await harness.chat.command("checkin done", by="bob")
+    await harness.run_for(timedelta(days=3), step=timedelta(hours=1))
+    nudge = [s for s in harness.chat.channel_posts() if "Mid-week nudge" in s.text]
+    assert "1 of 3 members has not checked in" in nudge[0].text

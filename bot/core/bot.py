@@ -139,8 +139,11 @@ class StudyBot:
             )
         return group
 
-    async def _run(self, ctx: Context, group: Group, *, active: bool = False) -> Run:
-        run = await runs.open_run(ctx.db, group)
+    async def _run(
+        self, ctx: Context, group: Group, *, active: bool = False, history: bool = False
+    ) -> Run:
+        """The run a command is about; ``history`` also accepts a finished or stopped one."""
+        run = await (runs.latest_run if history else runs.open_run)(ctx.db, group)
         if run is None:
             raise Refusal(
                 "Nothing is being read here yet. An organizer starts a syllabus with "
@@ -318,7 +321,7 @@ class StudyBot:
 
     async def _do_questions(self, ctx: Context, command: cmd.Questions) -> Reply:
         group = await self._group(ctx)
-        run = await self._run(ctx, group)
+        run = await self._run(ctx, group, history=True)
         found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=command.unit)
         return await self.views.questions(
             ctx.db, run, found, scope=command.scope, unit=command.unit
@@ -326,7 +329,7 @@ class StudyBot:
 
     async def _do_progress(self, ctx: Context, command: cmd.Progress) -> Reply:
         group = await self._group(ctx)
-        run = await self._run(ctx, group)
+        run = await self._run(ctx, group, history=True)
         return await self.views.progress(ctx.db, group, run, ctx.now)
 
     async def _do_me(self, ctx: Context, command: cmd.Me) -> Reply:
@@ -335,7 +338,7 @@ class StudyBot:
         if member is None:
             raise Refusal("You are not in this group yet: `/study join`.")
         return await self.views.me(
-            ctx.db, group, member, await runs.open_run(ctx.db, group), ctx.now
+            ctx.db, group, member, await runs.latest_run(ctx.db, group), ctx.now
         )
 
     async def _do_showschedule(self, ctx: Context, command: cmd.ShowSchedule) -> Reply:
@@ -511,7 +514,7 @@ class StudyBot:
 
     async def _do_export(self, ctx: Context, command: cmd.Export) -> Reply:
         group = await self._group(ctx)
-        run = await self._run(ctx, group)
+        run = await self._run(ctx, group, history=True)
         if command.format == "csv":
             attachment = await exports.checkins_csv(ctx.db, run)
         else:
@@ -579,6 +582,8 @@ class StudyBot:
         if question is None or not ctx.event.text.strip():
             return None
         member = await self._member(ctx, group)
+        if member.id == question.member_id:
+            return None  # the asker's follow-up ("thanks!", a clarification) is not an answer
         await questions.record_answer(
             ctx.db,
             question=question,

@@ -106,9 +106,9 @@ def reminder(*, session: Session, missing: int, members: int) -> Message:
     if missing == 0:
         text = f"Everyone has checked in for “{session.title}”. Nice work!"
     else:
-        who = "member has" if missing == 1 else "members have"
+        verb = "has" if missing == 1 else "have"
         text = (
-            f"Mid-week nudge: {missing} of {members} {who} not checked in for “{session.title}” yet. "
+            f"Mid-week nudge: {missing} of {members} members {verb} not checked in for “{session.title}” yet. "
             "Use `/study checkin done|partial|behind`, or the buttons on this week's post."
         )
     return Message(text=text, blocks=(Paragraph(text),))

@@ -67,7 +67,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that reads and then writes (the delivery claim) asks for IMMEDIATE, so it
+    # waits for the write lock at the start instead of failing when it upgrades later.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:

@@ -28,6 +28,13 @@ async def open_run(db: AsyncSession, group: Group) -> Run | None:
     )
 
 
+async def latest_run(db: AsyncSession, group: Group) -> Run | None:
+    """The group's most recent run, finished or not: history stays readable after the end."""
+    return await db.scalar(
+        select(Run).where(Run.group_id == group.id).order_by(Run.id.desc()).limit(1)
+    )
+
+
 async def syllabus_of_run(db: AsyncSession, run: Run) -> Syllabus:
     row = await db.get(StoredSyllabus, run.syllabus_pk)
     assert row is not None
