@@ -178,7 +178,6 @@ def db_upgrade() -> None:
     out.print(f"Database is at revision {revision} ({shown})", markup=False)
 
 
-PLATFORM_TOKENS = {"SLACK_BOT_TOKEN": "Slack", "DISCORD_BOT_TOKEN": "Discord"}
 SETTINGS = (
     ("SLACK_BOT_TOKEN", "Slack: the bot token (xoxb-...)"),
     ("SLACK_SIGNING_SECRET", "Slack: the signing secret (to check requests over HTTP)"),
@@ -309,22 +308,36 @@ def demo_command(
 
 
 @app.command("run")
-def run_command() -> None:
-    """Run the bot on Slack or Discord (configured by environment variables)."""
-    found = [name for name in PLATFORM_TOKENS if os.environ.get(name, "").strip()]
-    if found:
-        platforms = " and ".join(PLATFORM_TOKENS[name] for name in found)
-        out.print(
-            f"{', '.join(found)} is set, but the {platforms} adapter is not available in this "
-            "version of studybot yet.",
-            markup=False,
-        )
-    else:
+def run_command(
+    fast: Annotated[
+        float | None,
+        typer.Option("--fast", min=1, help="Run scheduled time N times faster (for trials)."),
+    ] = None,
+    start_at: Annotated[str | None, typer.Option("--start-at", hidden=True)] = None,
+) -> None:
+    """Run the bot on Slack and/or Discord, as configured by environment variables."""
+    from bot.run import PlatformConfigError, configured_adapters, serve
+    from bot.terminal.timeline import parse_moment
+
+    try:
+        adapters = configured_adapters(os.environ)
+    except PlatformConfigError as error:
+        out.print(str(error), markup=False)
+        out.print(TRY_LOCALLY, markup=False)
+        raise typer.Exit(1) from None
+    if not adapters:
         out.print("No chat platform is configured. studybot run looks for:", markup=False)
         for setting, meaning in SETTINGS:
             out.print(f"  {setting:<22}{meaning}", markup=False)
-    out.print(TRY_LOCALLY, markup=False)
-    raise typer.Exit(1)
+        out.print(TRY_LOCALLY, markup=False)
+        raise typer.Exit(1)
+    try:
+        asyncio.run(
+            serve(adapters, fast=fast, start_at=parse_moment(start_at) if start_at else None)
+        )
+    except Exception as error:
+        out.print(_database_problem(error) or f"studybot run stopped: {error!r}", markup=False)
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from bot.core.models import (
     Reply,
     ThreadMessageEvent,
 )
-from bot.core.ports import Clock
+from bot.core.ports import Clock, EventHandler
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class MemoryAdapter:
     async def find_post(self, place: Place, key: str) -> str | None:
         return next((s.ref for s in self.said if s.key == key), None)
 
-    async def start(self) -> None:
-        pass
+    async def start(self, handle: EventHandler) -> None:
+        pass  # MemoryChat pushes events itself
 
     async def stop(self) -> None:
         pass

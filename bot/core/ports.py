@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.models import Message, Place
+from bot.core.models import Incoming, Message, Place, Reply
+
+EventHandler = Callable[[Incoming], Awaitable[Reply | None]]
+"""What an adapter calls for each platform event (``StudyBot.handle``); it shows the reply."""
 
 
 @runtime_checkable
@@ -40,7 +44,9 @@ class Adapter(Protocol):
         """The ref of a post made earlier with ``key``, or None if there is none."""
         ...
 
-    async def start(self) -> None: ...
+    async def start(self, handle: EventHandler) -> None:
+        """Connect to the platform and deliver its events to ``handle``."""
+        ...
 
     async def stop(self) -> None: ...
 
