@@ -15,6 +15,7 @@ from rich.console import Console
 
 from bot import report
 from bot.datafile import DataFileError, read_yaml
+from bot.datafile import report as problem_report
 from bot.paths import studybot_home
 from bot.schedule_spec import check_schedule
 from bot.store.engine import DatabaseConfigError, create_engine, database_url
@@ -40,13 +41,10 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _fail(problems: DataFileError) -> None:
-    for problem in problems.problems:
-        out.print(str(problem), markup=False, soft_wrap=True)
-    files = len({p.file for p in problems.problems})
-    count = len(problems.problems)
-    out.print(
-        f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}", style="red"
-    )
+    *lines, total = problem_report(problems).splitlines()
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True)
+    out.print(total, style="red", markup=False)
 
 
 def _expand(paths: list[Path]) -> list[Path]:

@@ -52,6 +52,15 @@ class DataFileError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def report(problems: DataFileError) -> str:
+    """The problems as ``studybot syllabus validate`` prints them, with the closing count."""
+    count = len(problems.problems)
+    files = len({p.file for p in problems.problems})
+    lines = [str(p) for p in problems.problems]
+    lines.append(f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}")
+    return "\n".join(lines)
+
+
 def format_loc(loc: Loc) -> str:
     """``("units", 2, "questions")`` -> ``units[2].questions``."""
     text = ""

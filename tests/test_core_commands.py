@@ -386,3 +386,64 @@ async def test_reminder_grammar_for_one_member(harness: Harness) -> None:
     await harness.run_for(timedelta(days=3), step=timedelta(hours=1))
     nudge = [s for s in harness.chat.channel_posts() if "Mid-week nudge" in s.text]
     assert "1 of 3 members has not checked in" in nudge[0].text
+
+
+async def upload(
+    h: Harness, content: bytes, *, by: str, name: str = "my-book.yaml", size: int | None = None
+):  # type: ignore[no-untyped-def]
+    from bot.core.models import FileEvent
+
+    event = FileEvent(
+        who=h.chat.person(by), where=h.chat.place(), event_id=f"file-{by}-{name}-{len(content)}",
+        filename=name, size=len(content) if size is None else size, content=content,
+    )  # fmt: skip
+    return await h.bot.handle(event)
+
+
+MY_BOOK = (
+    "id: my-book\ntitle: My Notes\nauthors: [Ada]\nunits:\n"
+    "  - id: u1\n    title: Vectors\n    readings: [{section: '1', title: Vectors, pages: 1-9}]\n"
+    "    topics: [vectors]\n    hours: 2\n    questions:\n"
+    "      - Why do we add vectors tip to tail?\n      - Compare a vector with a point.\n"
+    "      - Explain a basis to a friend.\n"
+)
+
+
+async def test_an_uploaded_syllabus_is_validated_stored_and_startable(harness: Harness) -> None:
+    reply = await upload(harness, MY_BOOK.encode(), by="ada")
+    assert "Loaded `my-book`: My Notes, 1 units" in text(reply) and not reply.ephemeral
+    assert "Starting My Notes" in text(await harness.chat.command("start my-book", by="ada"))
+
+
+async def test_a_broken_upload_gets_the_validation_report_and_changes_nothing(
+    harness: Harness,
+) -> None:
+    await harness.chat.command(START, by="ada")
+    broken = MY_BOOK.replace("title: My Notes", "titel: My Notes").encode()
+    reply = text(await upload(harness, broken, by="ada"))
+    assert "my-book.yaml:2:1: titel: unknown key 'titel' (did you mean 'title'?)" in reply
+    assert reply.endswith("2 problems in 1 file")
+    assert "is not UTF-8" in text(
+        await upload(harness, b"\xff\xfe binary", by="ada", name="x.yaml")
+    )
+    too_big = text(await upload(harness, b"", by="ada", name="big.yaml", size=50 * 1024 * 1024))
+    assert "files larger than 1 MiB are refused" in too_big
+    assert "Only organizers can load a syllabus" in text(
+        await upload(harness, MY_BOOK.encode(), by="bob")
+    )
+    assert "There is no syllabus `my-book`" in text(
+        await harness.chat.command("syllabus show my-book", by="ada")
+    )
+    async with harness.bot.sessions() as db:
+        assert await db.scalar(select(func.count()).select_from(Run)) == 1
+
+
+async def test_home_shows_groups_reading_and_streak(harness: Harness) -> None:
+    await started(harness)
+    await harness.chat.command("checkin done", by="bob")
+    home = await harness.bot.home(platform="memory", workspace="local", user_id="U-bob")
+    assert "#study-group: Introduction and Motivation" in home.text
+    assert "§1.1 Finding Words for Intuitions (p. 12)" in home.text
+    assert "Your streak: 1 week" in home.text
+    nobody = await harness.bot.home(platform="memory", workspace="local", user_id="U-zed")
+    assert "no study group yet" in nobody.text

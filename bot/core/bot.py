@@ -21,6 +21,7 @@ from bot.core import exports, messages
 from bot.core.models import (
     ActionEvent,
     CommandEvent,
+    FileEvent,
     Incoming,
     MembershipEvent,
     Message,
@@ -36,10 +37,11 @@ from bot.core.ports import Adapter, Clock
 from bot.core.safety import defuse, one_line
 from bot.core.services import checkins, groups, questions, runs
 from bot.core.views import Views
-from bot.datafile import DataFileError, read_yaml
+from bot.datafile import MAX_FILE_BYTES, DataFileError, Problem, parse_yaml, read_yaml, report
 from bot.schedule_spec import ScheduleSpec, check_schedule
-from bot.store.models import Group, Member, ProcessedEvent, Question, Run
-from bot.syllabus import Library
+from bot.store.models import Group, Member, ProcessedEvent, Question, Run, StoredSyllabus
+from bot.store.syllabi import save_syllabus, syllabus_of
+from bot.syllabus import Library, Syllabus, parse_syllabus
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ class StudyBot:
             return self._reaction
         if isinstance(event, MembershipEvent):
             return self._membership
+        if isinstance(event, FileEvent):
+            return self._file
         raise TypeError(f"unknown event {type(event).__name__}")
 
     async def _first_time(self, db: AsyncSession, event: Incoming) -> bool:
@@ -374,14 +378,7 @@ class StudyBot:
     async def _do_start(self, ctx: Context, command: cmd.Start) -> Reply:
         group = await groups.ensure_group(ctx.db, ctx.place)
         organizer = await self._may_start(ctx, group)
-        try:
-            syllabus = self.library.get(command.syllabus_id)
-        except KeyError:
-            raise Refusal(
-                f"There is no syllabus `{command.syllabus_id}`. See `/study syllabus list`."
-            ) from None
-        except DataFileError as problems:
-            raise Refusal(f"The syllabus file is invalid:\n{problems}") from None
+        syllabus = await self._syllabus(ctx, command.syllabus_id)
         given = {"weekday": command.weekday, "time": command.time, "timezone": command.timezone}
         fields: dict[str, Any] = {
             "syllabus": syllabus.id,
@@ -527,6 +524,73 @@ class StudyBot:
                 blocks=(Paragraph(f"Here is {attachment.filename}."),),
                 attachments=(attachment,),
             )
+        )
+
+    async def home(self, *, platform: str, workspace: str, user_id: str) -> Message:
+        """What a member sees on their own page (Slack App Home); read-only."""
+        async with self.sessions() as db:
+            return await self.views.home(
+                db, platform=platform, workspace=workspace, user_id=user_id, now=self.clock.now()
+            )
+
+    # --- uploaded syllabi -----------------------------------------------------------------------
+
+    @staticmethod
+    def upload_source(place: Place) -> str:
+        return f"upload:{place.platform}:{place.workspace}:{place.channel}"
+
+    async def _syllabus(self, ctx: Context, syllabus_id: str) -> Syllabus:
+        """A syllabus uploaded in this channel (the newest), else one from the content folder."""
+        from sqlalchemy import select
+
+        stored = await ctx.db.scalar(
+            select(StoredSyllabus)
+            .where(
+                StoredSyllabus.syllabus_id == syllabus_id,
+                StoredSyllabus.source == self.upload_source(ctx.place),
+            )
+            .order_by(StoredSyllabus.id.desc())
+            .limit(1)
+        )
+        if stored is not None:
+            return syllabus_of(stored)
+        try:
+            return self.library.get(syllabus_id)
+        except KeyError:
+            raise Refusal(
+                f"There is no syllabus `{defuse(syllabus_id)}`. See `/study syllabus list`."
+            ) from None
+        except DataFileError as problems:
+            raise Refusal(f"The syllabus file is invalid:\n{report(problems)}") from None
+
+    async def _file(self, ctx: Context) -> Reply:
+        """Load a syllabus shared in the channel; problems come back as the CLI prints them."""
+        assert isinstance(ctx.event, FileEvent)
+        event = ctx.event
+        group = await groups.ensure_group(ctx.db, ctx.place)
+        if any(m.role == "organizer" for m in await groups.current_members(ctx.db, group)):
+            await self._require_organizer(ctx, group, "load a syllabus")
+        name = event.filename or "upload.yaml"
+        if max(event.size, len(event.content)) > MAX_FILE_BYTES:
+            size = max(event.size, len(event.content))
+            problem = Problem(
+                name, 1, 1, "file", f"is {size} bytes; files larger than 1 MiB are refused"
+            )
+            return say(report(DataFileError([problem])), ephemeral=False)
+        try:
+            document = parse_yaml(event.content, name=name)
+            syllabus = parse_syllabus(document)
+            if syllabus.kind == "track" and (
+                problems := self.library.check_track(syllabus, document)
+            ):
+                raise DataFileError(problems)
+        except DataFileError as problems:
+            return say(report(problems), ephemeral=False)
+        await save_syllabus(ctx.db, syllabus, source=self.upload_source(ctx.place))
+        return say(
+            f"Loaded `{syllabus.id}`: {syllabus.title}, {len(syllabus.units)} units. An organizer "
+            f"starts it with `/study start {syllabus.id}`. A running group is not affected.",
+            ephemeral=False,
         )
 
     # --- other events ---------------------------------------------------------------------------

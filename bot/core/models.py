@@ -79,6 +79,16 @@ class MembershipEvent(Incoming):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FileEvent(Incoming):
+    """A file shared with the bot (a syllabus to load). ``size`` is what the platform says,
+    so an oversized file is refused before it is downloaded (``content`` is then empty)."""
+
+    filename: str
+    size: int
+    content: bytes = b""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ActionEvent(Incoming):
     """A button click: ``action`` is a Button's action, ``value`` its value."""
 

@@ -173,6 +173,57 @@ class Views:
         )
         return _reply(title, [Bullets(items)])
 
+    async def home(
+        self, db: AsyncSession, *, platform: str, workspace: str, user_id: str, now: datetime
+    ) -> Message:
+        """A member's page (Slack's App Home): their groups, this week's reading, streaks."""
+        from sqlalchemy import select
+
+        rows = await db.execute(
+            select(Member, Group)
+            .join(Group, Group.id == Member.group_id)
+            .where(
+                Group.platform == platform,
+                Group.workspace == workspace,
+                Member.user_id == user_id,
+                Member.left_at.is_(None),
+            )
+            .order_by(Group.id)
+        )
+        blocks: list = [Heading("Your study groups")]
+        found = rows.all()
+        if not found:
+            blocks.append(
+                Paragraph("You are in no study group yet: `/study join` in a group's channel.")
+            )
+        for member, group in found:
+            run = await runs.open_run(db, group)
+            if run is None:
+                blocks.append(Paragraph(f"#{group.channel}: nothing is being read yet."))
+                continue
+            sessions = await runs.sessions_of(db, run)
+            started = [s for s in sessions if s.starts_at <= now]
+            current = started[-1] if started else None
+            mine = await checkins.checkins_for(db, [s.id for s in started])
+            streak = checkins.streak(member.id, started, mine)
+            reading = (
+                "; ".join(
+                    f"§{r['section']} {r['title']} (p. {r['pages']})" for r in current.readings
+                )
+                if current
+                else f"starts {local_time(sessions[0].starts_at, run.timezone)}"
+            )
+            title = current.title if current else sessions[0].title
+            blocks += [
+                Heading(f"#{group.channel}: {title}"),
+                Paragraph(f"This week: {reading}"),
+                Fields(
+                    (("Your streak", f"{streak} week{'s' * (streak != 1)}"), ("Role", member.role))
+                ),
+            ]
+        text = "\n".join(_plain(b) for b in blocks)
+        return Message(text=text, blocks=tuple(blocks))
+
     def syllabus_list(self) -> Reply:
         items = []
         for syllabus_id in self.library.ids():
