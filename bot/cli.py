@@ -35,6 +35,7 @@ db_app = typer.Typer(help="Create or upgrade the database (DATABASE_URL).", no_a
 app.add_typer(syllabus_app, name="syllabus")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(db_app, name="db")
+# Platform command groups (`studybot slack ...`, `studybot discord ...`) register below.
 
 # Piped output (files, CI logs) gets a wide page instead of rich's default of 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
