@@ -10,6 +10,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.messages import cite
 from bot.core.models import Attachment
 from bot.core.services import runs
 from bot.store.models import CheckIn, Member, Run, Session
@@ -87,9 +88,7 @@ async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attach
         event.add("dtstart", session.starts_at)
         event.add("duration", timedelta(hours=1))
         event.add("dtstamp", run.created_at)
-        readings = "; ".join(
-            f"§{r['section']} {r['title']} (p. {r['pages']})" for r in session.readings
-        )
+        readings = "; ".join(cite(r["section"], r["title"], r["pages"]) for r in session.readings)
         event.add("description", f"{syllabus.title}. Read: {readings}")
         calendar.add_component(event)
     return Attachment(

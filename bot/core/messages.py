@@ -25,6 +25,12 @@ from bot.syllabus import Syllabus
 CHECKIN_LABELS = {"done": "Done", "partial": "Partly", "behind": "Behind"}
 
 
+def cite(section: str, title: str, pages: object) -> str:
+    """``§2.1 Matrices (p. 22-26)``; chapter openings and exercises read without the §."""
+    mark = "§" if section[:1].isdigit() and section != title else ""
+    return f"{mark}{section} {title} (p. {pages})"
+
+
 def local_time(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
 
@@ -44,7 +50,7 @@ def kickoff(
     for content in contents:
         for reading in content.readings:
             book = f"{reading.book}: " if reading.book else ""
-            readings.append(f"{book}§{reading.section} {reading.title} (p. {reading.pages})")
+            readings.append(book + cite(reading.section, reading.title, reading.pages))
         if content.part == 1:
             topics += content.unit.topics
             links += [Link(r.title, str(r.url)) for r in content.unit.resources]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.messages import CHECKIN_LABELS, local_time
+from bot.core.messages import CHECKIN_LABELS, cite, local_time
 from bot.core.models import Bullets, Fields, Heading, Message, Paragraph, Reply, say
 from bot.core.safety import defuse, one_line
 from bot.core.services import checkins, groups, questions, runs
@@ -207,9 +207,7 @@ class Views:
             mine = await checkins.checkins_for(db, [s.id for s in started])
             streak = checkins.streak(member.id, started, mine)
             reading = (
-                "; ".join(
-                    f"§{r['section']} {r['title']} (p. {r['pages']})" for r in current.readings
-                )
+                "; ".join(cite(r["section"], r["title"], r["pages"]) for r in current.readings)
                 if current
                 else f"starts {local_time(sessions[0].starts_at, run.timezone)}"
             )
