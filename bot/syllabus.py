@@ -258,14 +258,18 @@ def parse_syllabus(document: YamlDocument) -> Syllabus:
 
 
 def load_syllabus(path: Path, *, library: Library | None = None) -> Syllabus:
-    """Load and validate one syllabus file. A track is checked against the books it uses."""
+    """Load and validate one syllabus file. A track is checked against the books it uses, and
+    a file in the library's folder must be named after its id (that is how it is found)."""
     document = read_yaml(path)
     syllabus = parse_syllabus(document)
-    if syllabus.kind == "track":
-        lib = library or Library.default()
-        problems = lib.check_track(syllabus, document)
-        if problems:
-            raise DataFileError(problems)
+    lib = library or Library.default()
+    problems = lib.check_track(syllabus, document) if syllabus.kind == "track" else []
+    if path.resolve().parent == lib.folder.resolve() and syllabus.id != path.stem:
+        problems.append(
+            document.problem(("id",), f"the id must match the file name: {path.stem!r}")
+        )
+    if problems:
+        raise DataFileError(problems)
     return syllabus
 
 

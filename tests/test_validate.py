@@ -150,3 +150,25 @@ def test_the_real_command_prints_no_traceback() -> None:
     assert completed.returncode == 1
     assert "Traceback" not in completed.stdout + completed.stderr
     assert f"problems in {len(broken)} files" in completed.stdout
+
+
+def test_a_library_file_must_be_named_after_its_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "content"
+    library.mkdir()
+    text = (BROKEN / "syllabus-few-questions.yaml").read_text(encoding="utf-8")
+    good = text.replace(
+        "    questions:\n",
+        "    questions:\n      - Explain a basis to a colleague in plain words.\n",
+    )
+    (library / "renamed.yaml").write_text(
+        good.replace("id: broken", "id: original"), encoding="utf-8"
+    )
+    monkeypatch.setenv("STUDYBOT_CONTENT", str(library))
+    code, output = validate(library / "renamed.yaml")
+    assert code == 1
+    assert "renamed.yaml:2:5: id: the id must match the file name: 'renamed'" in output
+    elsewhere = tmp_path / "renamed.yaml"  # outside the library any file name will do
+    elsewhere.write_text(good.replace("id: broken", "id: original"), encoding="utf-8")
+    assert validate(elsewhere)[0] == 0
