@@ -277,12 +277,18 @@ class Deliverer:
             ((m.display_name, checkins.streak(m.id, started, all_checkins)) for m in members),
             key=lambda p: -p[1],
         )
+        # Open questions nobody has answered, and any left open for more than a few days.
         stale = now - timedelta(days=3)
+        still_open = await questions.list_questions(db, run, scope="open", unit=None)
+        answered = await questions.answer_counts(db, [q.id for q in still_open])
         waiting = []
-        for question in await questions.list_questions(db, run, scope="open", unit=None):
-            if question.created_at <= stale:
+        for question in still_open:
+            if not answered.get(question.id) or question.created_at <= stale:
                 asker = await db.get(Member, question.member_id)
-                waiting.append((question.text, asker.display_name if asker else "someone"))
+                count = answered.get(question.id, 0)
+                status = f"{count} answer{'s' * (count != 1)} so far" if count else "no answer yet"
+                name = asker.display_name if asker else "someone"
+                waiting.append((question.text, f"{name}; {status}"))
         following = [s for s in sessions if s.index > session.index]
         message = messages.summary(
             session=session,

@@ -88,7 +88,7 @@ QUESTIONS = (
     ),
 )
 # Asked late in odd weeks and left open until an organizer answers them the week after, so the
-# weekly summary has something under "Still waiting for an answer".
+# weekly summary has something under "Open questions".
 HARD_QUESTIONS = (
     (
         r"Does anyone have a picture for why $\operatorname{rank}(A) = \operatorname{rank}(A^\top)$?",

@@ -226,3 +226,19 @@ async def test_a_tick_with_nothing_due_is_one_indexed_query(harness: Harness, en
         async with engine.connect() as connection:
             plan = (await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
         assert any("ix_deliveries_status_due_at" in str(row) for row in plan), plan
+
+
+async def test_the_summary_lists_unanswered_and_long_open_questions(harness: Harness) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    await harness.chat.join("bob")
+    await harness.run_until(datetime(2026, 10, 5, 17, tzinfo=UTC))
+    await harness.chat.command("ask Why is a basis a minimal spanning set?", by="bob")
+    await harness.chat.command("ask Is every subspace a span?", by="ada")
+    answered = [s for s in harness.chat.adapter.said if s.kind == "thread"][-1]
+    await harness.chat.reply_in_thread(answered.ref, "Yes, of any basis of it.", by="bob")
+    await harness.run_until(datetime(2026, 10, 12, tzinfo=UTC))
+    summary = next(s for s in harness.chat.channel_posts() if s.text.startswith("Weekly summary"))
+    items = [b for b in summary.message.blocks if hasattr(b, "items")][-1].items
+    assert any("minimal spanning set" in i and "no answer yet" in i for i in items)
+    # Answered but still open after six days: listed too, with its answer count.
+    assert any("every subspace a span" in i and "1 answer so far" in i for i in items)

@@ -152,7 +152,7 @@ def summary(
         ]
     if open_questions:
         blocks += [
-            Heading("Still waiting for an answer"),
+            Heading("Open questions"),
             Bullets(
                 tuple(
                     f"{defuse(one_line(q, 120))} (asked by {defuse(who)})"
