@@ -15,6 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.delivery import Deliverer
 
 log = logging.getLogger(__name__)
+# With one coalescing job, "skipped: maximum number of running instances" only says a tick ran
+# longer than the interval (normal under --fast); failures are logged by _tick itself.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 TICK_JOB_ID = "studybot-delivery-tick"
 

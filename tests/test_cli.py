@@ -152,3 +152,13 @@ def test_the_installed_command_runs() -> None:
     )
     assert completed.returncode == 0
     assert "syllabus" in completed.stdout and "schedule" in completed.stdout
+
+
+def test_db_upgrade_creates_a_missing_studybot_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "not" / "there" / "yet"
+    monkeypatch.setenv("STUDYBOT_HOME", str(home))
+    code, output = run("db", "upgrade")
+    assert code == 0, output
+    assert (home / "studybot.db").exists()

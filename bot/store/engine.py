@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -48,6 +49,10 @@ def database_url(configured: str | None = None) -> str:
 def create_engine(url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(database_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database and database != ":memory:":
+            # A fresh STUDYBOT_HOME need not exist yet; SQLite would only say "unable to open".
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
