@@ -214,14 +214,15 @@ class Deliverer:
                     raise RuntimeError("the kickoff was not posted")
                 return None
             asked = runs.questions_of(session, syllabus)
-            unit_titles = [
-                c.unit.title
+            units = [
+                c.unit
                 for c in runs.content_of(session, syllabus)
                 if c.part == 1
                 for _ in c.unit.questions
             ]
+            unit = units[row.seq - 1]
             message = messages.discussion_question(
-                row.seq, asked[row.seq - 1], unit_titles[row.seq - 1]
+                row.seq, asked[row.seq - 1], unit.title, unit_id=unit.id
             )
             return await adapter.open_thread(place, kickoff.message_ref, message, key=key)
         if row.kind == "reminder":

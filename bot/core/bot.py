@@ -248,7 +248,11 @@ class StudyBot:
         await ctx.db.flush()
         adapter = self.adapter(ctx.place)
         post = messages.question_post(
-            number=number, asker=member.display_name, unit_title=unit.title, text=command.text
+            number=number,
+            asker=member.display_name,
+            unit_title=unit.title,
+            text=command.text,
+            unit_id=unit.id,
         )
         question.message_ref = await adapter.post(ctx.place.channel_only, post)
         question.thread_ref = await adapter.open_thread(
@@ -310,6 +314,7 @@ class StudyBot:
                     unit_title=syllabus.unit(question.unit_id).title,
                     text=question.text,
                     resolver=resolver.display_name,
+                    unit_id=question.unit_id,
                 ),
             )
         if question.thread_ref:

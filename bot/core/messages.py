@@ -93,10 +93,11 @@ def kickoff(
         Context("Discussion questions follow in threads below. Reply there; formulas in $...$."),
     ]
     text = f"{title}. Read: " + "; ".join(readings)
-    return Message(text=text, blocks=tuple(blocks))
+    units = tuple(dict.fromkeys(content.unit.id for content in contents))
+    return Message(text=text, blocks=tuple(blocks), labels=units)
 
 
-def discussion_question(number: int, question: str, unit_title: str) -> Message:
+def discussion_question(number: int, question: str, unit_title: str, unit_id: str = "") -> Message:
     text = f"Discussion {number}: {question}"
     return Message(
         text=text,
@@ -105,6 +106,7 @@ def discussion_question(number: int, question: str, unit_title: str) -> Message:
             Paragraph(question),
             Context("Reply in this thread."),
         ),
+        labels=(unit_id,) if unit_id else (),
     )
 
 
@@ -169,7 +171,9 @@ def summary(
     return Message(text=text, blocks=tuple(blocks))
 
 
-def question_post(*, number: int, asker: str, unit_title: str, text: str) -> Message:
+def question_post(
+    *, number: int, asker: str, unit_title: str, text: str, unit_id: str = ""
+) -> Message:
     body = defuse(text)
     return Message(
         text=f"Question {number} from {defuse(asker)}: {one_line(body)}",
@@ -180,11 +184,12 @@ def question_post(*, number: int, asker: str, unit_title: str, text: str) -> Mes
                 f"Asked by {defuse(asker)}. Answer in the thread; the asker or an organizer resolves it with ✅ or `/study resolve`."
             ),
         ),
+        labels=(*((unit_id,) if unit_id else ()), "unanswered"),
     )
 
 
 def question_resolved_post(
-    *, number: int, asker: str, unit_title: str, text: str, resolver: str
+    *, number: int, asker: str, unit_title: str, text: str, resolver: str, unit_id: str = ""
 ) -> Message:
     body = defuse(text)
     return Message(
@@ -194,6 +199,7 @@ def question_resolved_post(
             Paragraph(body),
             Context(f"Asked by {defuse(asker)}, resolved by {defuse(resolver)}."),
         ),
+        labels=(*((unit_id,) if unit_id else ()), "solved"),
     )
 
 

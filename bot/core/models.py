@@ -171,6 +171,9 @@ class Message:
     text: str
     blocks: tuple[Block, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # Short names a platform may file the post under (Discord forum tags): the ids of the units
+    # it is about and, for a Q&A question, its state ("unanswered" or "solved").
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
