@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 
 from bot import report
+from bot.adapters.discord.cli import app as discord_app
+from bot.adapters.slack.cli import slack_app
 from bot.datafile import DataFileError, read_yaml
 from bot.datafile import report as problem_report
 from bot.paths import studybot_home
@@ -36,6 +38,8 @@ app.add_typer(syllabus_app, name="syllabus")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(db_app, name="db")
 # Platform command groups (`studybot slack ...`, `studybot discord ...`) register below.
+app.add_typer(discord_app, name="discord")
+app.add_typer(slack_app, name="slack")
 
 # Piped output (files, CI logs) gets a wide page instead of rich's default of 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)

@@ -448,12 +448,12 @@ def test_run_without_a_platform_explains_what_it_looks_for(
     assert "studybot console" in result.output and "studybot demo" in result.output
 
 
-def test_run_with_a_token_says_the_adapter_is_not_there_yet(
+def test_run_with_an_unusable_token_says_what_to_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DISCORD_BOT_TOKEN", "secret-token-value")
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "Bot secret-token-value")
     result = runner.invoke(app, ["run"])
     assert result.exit_code == 1
-    assert "Discord adapter is not available in this version" in result.output
+    assert "without the word 'Bot'" in result.output
     assert "secret-token-value" not in result.output
     assert "studybot console" in result.output

@@ -1,0 +1,403 @@
+"""``DiscordAdapter``: the Adapter protocol on discord.py 2.x, over the gateway.
+
+Where posts go. In a text channel every post is a message; a discussion question is a message
+of its own with a thread started from it (a Discord message holds one thread, and a kickoff has
+several questions), and a Q&A question's thread is started from the question's post. In a forum
+channel every post is a forum post: a kickoff and each discussion question are posts tagged
+with their unit, a Q&A question is a post tagged *unanswered* (then *solved*) whose answers are
+its messages, and reminders and summaries are posts too (a forum has no other kind of message).
+
+Exactly once. A scheduled post carries its delivery key twice: as the message nonce, which
+Discord enforces for a few minutes (a request retried after a lost answer does not post twice),
+and as a short reference in the embed footer, which ``find_post`` looks for among the channel's
+recent messages (or the forum's recent posts) when the ledger asks after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import access
+from bot.adapters.discord.catalog import Catalog
+from bot.adapters.discord.commands import study_group
+from bot.adapters.discord.components import StudyButton, StudyClient
+from bot.adapters.discord.forum import ForumTags
+from bot.adapters.discord.guard import RequestBudget
+from bot.adapters.discord.identity import PLATFORM
+from bot.adapters.discord.inbox import Inbox
+from bot.adapters.discord.render import (
+    NO_PINGS,
+    marker,
+    nonce,
+    own_topic,
+    render,
+    thread_name,
+)
+from bot.adapters.discord.responder import RESPOND_WITHIN, Responder
+from bot.adapters.discord.settings import DiscordSettings, redirected
+from bot.core.models import Message, Place
+from bot.core.ports import EventHandler
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_AFTER = 10080  # minutes: a week, so a thread stays open through its session
+HISTORY_DEPTH = 300  # channel messages searched for a post after a crash
+FORUM_DEPTH = 25  # recent forum posts of the bot searched likewise
+DM_REFUSED_FOR = 24 * 3600.0  # seconds: do not retry DMs to a member who does not accept them
+
+
+class DiscordStartError(RuntimeError):
+    """The adapter cannot connect; the message says what to fix."""
+
+
+class MissingAccess(RuntimeError):
+    """The bot lacks a permission in a channel; raised before any request is made."""
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        settings: DiscordSettings,
+        respond_within: float = RESPOND_WITHIN,
+        budget: RequestBudget | None = None,
+        ready_timeout: float = 60.0,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        """``guild_ready_timeout``: discord.py waits this long after the last GUILD_CREATE
+        before it calls itself ready (it cannot know there are no more servers to come)."""
+        self.settings = settings
+        self.respond_within = respond_within
+        self.budget = budget or RequestBudget()
+        self.ready_timeout = ready_timeout
+        self.guild_ready_timeout = guild_ready_timeout
+        self.tags = ForumTags()
+        self._client: StudyClient | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._redirect = contextlib.ExitStack()
+        self._names: OrderedDict[str, str] = OrderedDict()  # post ref -> its thread's name
+        self._dm_refused: dict[str, float] = {}
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> StudyClient:
+        if self._client is None:
+            raise RuntimeError("the Discord adapter is not started")
+        return self._client
+
+    async def start(self, handle: EventHandler) -> None:
+        self._redirect.enter_context(redirected(self.settings))
+        tree = self._wire(handle)
+        client = self.client
+        try:
+            await client.login(self.settings.token)
+        except discord.LoginFailure:
+            await self.stop()
+            raise DiscordStartError(
+                "Discord did not accept DISCORD_BOT_TOKEN. Copy it again from the Developer "
+                "Portal (your application, Bot, Reset Token)."
+            ) from None
+        self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        await self._until_ready()
+        await self._sync_commands(tree)
+
+    def _wire(self, handle: EventHandler) -> app_commands.CommandTree[StudyClient]:
+        """The client, its command tree and its listeners, all handing events to ``handle``."""
+        catalog = Catalog.for_handler(handle)
+        responder = Responder(handle=handle, respond_within=self.respond_within)
+        inbox: Inbox | None = None
+
+        async def on_button(interaction: discord.Interaction, action: str, value: str) -> None:
+            assert inbox is not None
+            await inbox.button(interaction, action, value)
+
+        client = StudyClient(
+            on_button=on_button,
+            intents=access.intents(),
+            allowed_mentions=NO_PINGS,
+            http_trace=self.budget.trace(),
+            chunk_guilds_at_startup=False,  # the bot never needs the member list
+            guild_ready_timeout=self.guild_ready_timeout,
+        )
+        self._client = client
+        inbox = Inbox(
+            client=client, handle=handle, catalog=catalog, responder=responder, say=self._say
+        )
+        tree = app_commands.CommandTree(client)
+        tree.add_command(study_group(inbox))
+        client.add_dynamic_items(StudyButton)
+
+        async def on_message(message: discord.Message) -> None:
+            await inbox.on_message(message)
+
+        async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+            await inbox.on_raw_reaction_add(payload)
+
+        async def on_raw_member_remove(payload: discord.RawMemberRemoveEvent) -> None:
+            await inbox.on_raw_member_remove(payload)
+
+        async def on_interaction(interaction: discord.Interaction) -> None:
+            await inbox.on_interaction(interaction)
+
+        for listener in (on_message, on_raw_reaction_add, on_raw_member_remove, on_interaction):
+            client.event(listener)
+        return tree
+
+    async def _until_ready(self) -> None:
+        assert self._runner is not None
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._runner, ready}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready in done:
+            return
+        ready.cancel()
+        problem: BaseException | None = None
+        if self._runner in done:
+            problem = self._runner.exception()
+        await self.stop()
+        if isinstance(problem, discord.PrivilegedIntentsRequired):
+            raise DiscordStartError(
+                "Discord refused the gateway connection: switch on the Message Content and "
+                "Server Members intents (Developer Portal, your application, Bot, Privileged "
+                "Gateway Intents)."
+            ) from None
+        raise DiscordStartError(
+            f"Could not connect to the Discord gateway: {problem!r}"
+            if problem
+            else f"The Discord gateway was not ready within {self.ready_timeout:g} seconds."
+        ) from None
+
+    async def _sync_commands(self, tree: app_commands.CommandTree[StudyClient]) -> None:
+        """Per server when DISCORD_GUILD_ID is set (instant); globally otherwise (Discord may
+        take a while to show changed commands everywhere)."""
+        guild_id = self.settings.guild_id
+        try:
+            if guild_id is not None:
+                guild = discord.Object(id=guild_id)
+                tree.copy_global_to(guild=guild)
+                await tree.sync(guild=guild)
+            else:
+                await tree.sync()
+        except discord.Forbidden:
+            await self.stop()
+            where = f"the server {guild_id}" if guild_id else "Discord"
+            raise DiscordStartError(
+                f"{where} refused the /study commands: invite the bot with the "
+                "applications.commands scope (studybot discord invite-url)."
+            ) from None
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._runner
+            self._runner = None
+        self._redirect.close()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _channel(self, channel_id: str) -> discord.abc.GuildChannel | discord.Thread:
+        found = self.client.get_channel(int(channel_id))
+        if found is None:
+            self.budget.check()
+            found = await self.client.fetch_channel(int(channel_id))
+        if not isinstance(found, (discord.abc.GuildChannel, discord.Thread)):
+            raise MissingAccess(f"channel {channel_id} is not a server channel")
+        return found
+
+    def _require(self, channel: discord.abc.GuildChannel | discord.Thread, *needed: str) -> None:
+        """Fail without a request when the bot lacks a permission: a 403 counts against the
+        invalid-request limit, and the log names what to grant."""
+        self.budget.check()
+        me = channel.guild.me
+        lacking = access.missing(channel.permissions_for(me), *needed) if me else []
+        if lacking:
+            names = ", ".join(access.describe(name) for name in lacking)
+            raise MissingAccess(f"studybot needs {names} in #{channel.name} ({channel.id})")
+
+    def _remember_name(self, ref: str, message: Message) -> None:
+        self._names[ref] = thread_name(message)
+        while len(self._names) > 512:
+            self._names.popitem(last=False)
+
+    def _may_tag(self, forum: discord.ForumChannel) -> bool:
+        me = forum.guild.me
+        return me is not None and forum.permissions_for(me).manage_channels
+
+    async def _forum_post(
+        self, forum: discord.ForumChannel, message: Message, key: str | None
+    ) -> discord.Thread:
+        self._require(forum, "view_channel", "send_messages", "embed_links")
+        tags = await self.tags.tags_for(forum, message.labels, may_create=self._may_tag(forum))
+        created = await forum.create_thread(
+            name=thread_name(message),
+            auto_archive_duration=ARCHIVE_AFTER,
+            applied_tags=tags,
+            **render(message, key=key).send_kwargs(),
+        )
+        return created.thread
+
+    async def _send(
+        self,
+        channel: discord.abc.GuildChannel | discord.Thread,
+        message: Message,
+        *,
+        key: str | None = None,
+        starter: bool = False,
+    ) -> discord.Message:
+        in_thread = isinstance(channel, discord.Thread)
+        self._require(
+            channel,
+            "view_channel",
+            "send_messages_in_threads" if in_thread else "send_messages",
+            "embed_links",
+        )
+        assert isinstance(channel, discord.abc.Messageable)
+        return await channel.send(
+            **render(message, key=key, starter=starter).send_kwargs(),
+            nonce=nonce(key) if key else None,
+        )
+
+    async def _say(self, place: Place, message: Message) -> object:
+        """A public reply to a gateway event, where the event happened."""
+        if place.thread is not None:
+            return await self.reply(place, place.thread, message)
+        return await self.post(place, message)
+
+    # --- the Adapter protocol -------------------------------------------------------------------
+
+    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        channel = await self._channel(place.thread or place.channel)
+        if isinstance(channel, discord.ForumChannel):
+            thread = await self._forum_post(channel, message, key)
+            ref = str(thread.id)
+        else:
+            ref = str((await self._send(channel, message, key=key)).id)
+        self._remember_name(ref, message)
+        return ref
+
+    async def open_thread(
+        self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
+    ) -> str:
+        channel = await self._channel(place.channel)
+        if isinstance(channel, discord.ForumChannel):
+            if own_topic(message):
+                return str((await self._forum_post(channel, message, key)).id)
+            await self.reply(place, parent_ref, message)  # the post is the thread
+            return parent_ref
+        self._require(channel, "create_public_threads")
+        if own_topic(message):
+            sent = await self._send(channel, message, key=key, starter=True)
+            thread = await sent.create_thread(
+                name=thread_name(message), auto_archive_duration=ARCHIVE_AFTER
+            )
+            return str(thread.id)
+        assert isinstance(channel, discord.TextChannel)
+        parent = channel.get_partial_message(int(parent_ref))
+        thread = await parent.create_thread(
+            name=self._names.get(parent_ref) or thread_name(message),
+            auto_archive_duration=ARCHIVE_AFTER,
+        )
+        await self._send(thread, message)
+        return str(thread.id)
+
+    async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        thread = await self._channel(thread_ref)
+        return str((await self._send(thread, message)).id)
+
+    async def direct_message(
+        self, user_id: str, message: Message, *, key: str | None = None
+    ) -> str:
+        refused = self._dm_refused.get(user_id)
+        if refused is not None and time.monotonic() - refused < DM_REFUSED_FOR:
+            raise MissingAccess(f"member {user_id} does not accept direct messages")
+        self.budget.check()
+        channel = await self.client.create_dm(discord.Object(id=int(user_id)))
+        try:
+            sent = await channel.send(
+                **render(message, key=key).send_kwargs(), nonce=nonce(key) if key else None
+            )
+        except discord.Forbidden:
+            self._dm_refused[user_id] = time.monotonic()
+            raise
+        return str(sent.id)
+
+    async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        channel = await self._channel(place.channel)
+        rendered = render(message)
+        self.budget.check()
+        if not isinstance(channel, discord.ForumChannel):
+            assert isinstance(channel, discord.TextChannel)
+            await channel.get_partial_message(int(message_ref)).edit(**rendered.edit_kwargs())
+            return
+        # A forum post's first message has the post's id.
+        post = await self._channel(message_ref)
+        assert isinstance(post, discord.Thread)
+        await post.get_partial_message(int(message_ref)).edit(**rendered.edit_kwargs())
+        tags = await self.tags.retagged(
+            channel, list(post.applied_tags), message.labels, may_create=self._may_tag(channel)
+        )
+        name = thread_name(message)
+        if {t.id for t in tags} != {t.id for t in post.applied_tags} or name != post.name:
+            await post.edit(name=name, applied_tags=tags)
+
+    async def find_post(self, place: Place, key: str) -> str | None:
+        channel = await self._channel(place.channel)
+        if isinstance(channel, discord.ForumChannel):
+            return await self._find_forum_post(channel, key)
+        self._require(channel, "view_channel", "read_message_history")
+        assert isinstance(channel, discord.TextChannel)
+        me = self.client.user
+        plain, starter = marker(key), marker(key, starter=True)
+        async for found in channel.history(limit=HISTORY_DEPTH):
+            if me is None or found.author.id != me.id or not found.embeds:
+                continue
+            footer = found.embeds[0].footer.text or ""
+            if footer.endswith(plain):
+                return str(found.id)
+            if footer.endswith(starter):
+                if not found.flags.has_thread:  # the crash came between post and thread
+                    self._require(channel, "create_public_threads")
+                    await found.create_thread(
+                        name=(found.embeds[0].title or "Discussion")[:100],
+                        auto_archive_duration=ARCHIVE_AFTER,
+                    )
+                return str(found.id)
+        return None
+
+    async def _find_forum_post(self, forum: discord.ForumChannel, key: str) -> str | None:
+        self._require(forum, "view_channel", "read_message_history")
+        me = self.client.user
+        wanted = marker(key)
+        active = await forum.guild.active_threads()
+        mine = sorted(
+            (
+                t
+                for t in active
+                if t.parent_id == forum.id and me is not None and t.owner_id == me.id
+            ),
+            key=lambda t: t.id,
+            reverse=True,
+        )
+        for post in mine[:FORUM_DEPTH]:
+            self.budget.check()
+            try:
+                first = await post.fetch_message(post.id)
+            except discord.NotFound:
+                continue
+            if first.embeds and (first.embeds[0].footer.text or "").endswith(wanted):
+                return str(post.id)
+        return None

@@ -1,0 +1,119 @@
+"""What autocomplete offers: syllabus ids, the group's units, schedule files, time zones.
+
+Autocomplete has to answer within Discord's three seconds and changes nothing, so it reads the
+same library, schedules folder and database as the bot directly instead of going through
+``StudyBot.handle`` (which records every event it sees). The adapter only receives the bot's
+``handle`` at start; a bound method still knows its bot, and that is where the catalog takes
+its sources from (with the default folders and no database when handed anything else).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.bot import StudyBot
+from bot.core.models import Place
+from bot.core.services import groups, runs
+from bot.datafile import DataFileError
+from bot.paths import content_dir, schedules_dir
+from bot.store.models import Group, StoredSyllabus
+from bot.syllabus import Library
+
+CHOICES_LIMIT = 25  # Discord shows at most 25 suggestions
+NAME_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    name: str  # what the member sees
+    value: str  # what the option receives
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _matching(items: list[Suggestion], typed: str) -> list[Suggestion]:
+    typed = typed.strip().casefold()
+    starts = [s for s in items if s.value.casefold().startswith(typed)]
+    contains = [s for s in items if s not in starts and typed in s.name.casefold()]
+    return [Suggestion(s.name[:NAME_LIMIT], s.value[:NAME_LIMIT]) for s in [*starts, *contains]][
+        :CHOICES_LIMIT
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalog:
+    library: Library
+    schedules: Path
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @classmethod
+    def for_handler(cls, handle: Any) -> Catalog:
+        bot = getattr(handle, "__self__", None)
+        if isinstance(bot, StudyBot):
+            return cls(library=bot.library, schedules=bot.schedules_dir, sessions=bot.sessions)
+        return cls(library=Library(content_dir()), schedules=schedules_dir())
+
+    async def syllabi(self, place: Place, typed: str, *, loaded: bool = True) -> list[Suggestion]:
+        """The shipped syllabi and (``loaded``) those loaded in this channel with
+        ``/study syllabus load``, which ``/study start`` can use and ``syllabus show`` cannot."""
+        found: dict[str, str] = {}
+        if loaded and self.sessions is not None:
+            async with self.sessions() as db:
+                rows = await db.execute(
+                    select(StoredSyllabus.syllabus_id, StoredSyllabus.title).where(
+                        StoredSyllabus.source == StudyBot.upload_source(place)
+                    )
+                )
+                found |= {sid: f"{sid}: {title} (loaded here)" for sid, title in rows.all()}
+        for syllabus_id in self.library.ids():
+            try:
+                found.setdefault(
+                    syllabus_id, f"{syllabus_id}: {self.library.get(syllabus_id).title}"
+                )
+            except (DataFileError, KeyError):
+                continue  # a broken file is reported by /study start, not by autocomplete
+        return _matching([Suggestion(n, v) for v, n in sorted(found.items())], typed)
+
+    async def units(self, place: Place, typed: str) -> list[Suggestion]:
+        """The units of the syllabus this channel's group reads (or read last)."""
+        if self.sessions is None:
+            return []
+        async with self.sessions() as db:
+            group = await groups.find_group(db, place.channel_only)
+            run = await runs.latest_run(db, group) if group is not None else None
+            if run is None:
+                return []
+            syllabus = await runs.syllabus_of_run(db, run)
+        items = [Suggestion(f"{unit.id}: {unit.title}", unit.id) for unit in syllabus.units]
+        return _matching(items, typed)
+
+    def schedule_files(self, typed: str) -> list[Suggestion]:
+        names = (
+            sorted(p.stem for p in self.schedules.glob("*.yaml")) if self.schedules.is_dir() else []
+        )
+        return _matching([Suggestion(name, name) for name in names], typed)
+
+    def timezones(self, typed: str) -> list[Suggestion]:
+        return _matching([Suggestion(zone, zone) for zone in _zones()], typed)
+
+    async def group_channels(self, *, platform: str, workspace: str) -> list[str] | None:
+        """The channels of a server that have a group; None when the database is not known."""
+        if self.sessions is None:
+            return None
+        async with self.sessions() as db:
+            rows = await db.scalars(
+                select(Group.channel).where(
+                    Group.platform == platform, Group.workspace == workspace
+                )
+            )
+            return list(rows)

@@ -1,0 +1,44 @@
+"""Neutral text as Discord markdown: member text stays inert, formulas become code.
+
+The core writes ``code`` spans on purpose (command names) and marks formulas with ``$...$``;
+everything else, member text included, is escaped so that ``a_i * b_j`` or ``[x](url)`` shows
+exactly as typed. Mentions are never parsed into pings: every message also carries
+``allowed_mentions`` that forbids them (see ``render.NO_PINGS``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from discord.utils import escape_markdown
+
+# `$$...$$`, `$...$` and `code` spans, in the order they appear (as bot/render/text.py).
+_SPANS = re.compile(r"(\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`)")
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks inside it."""
+    if "`" not in text:
+        return f"`{text}`"
+    return f"`` {text.replace('``', '` `')} ``"
+
+
+def markdown(text: str) -> str:
+    pieces = []
+    for piece in _SPANS.split(text):
+        if not piece:
+            continue
+        if piece.startswith("$"):
+            pieces.append(
+                code(piece.strip("$").strip())
+            )  # Discord has no LaTeX: code keeps it literal
+        elif piece.startswith("`"):
+            pieces.append(piece)
+        else:
+            pieces.append(escape_markdown(piece))
+    return "".join(pieces)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, marked with … when shortened."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,123 @@
+"""The Discord adapter's settings, read from the environment, and where discord.py is pointed.
+
+discord.py has exactly two places that name Discord's servers: ``discord.http.Route.BASE`` (the
+HTTP API, read each time a request is built) and ``DiscordWebSocket.DEFAULT_GATEWAY`` (the
+gateway). ``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL`` redirect them, for a rate-limit proxy
+shared by several bot processes or for the local stand-in the tests use; nothing else does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from bot.run import PlatformConfigError
+
+API_VERSION_PATH = "/api/v10"
+_SNOWFLAKE = re.compile(r"[0-9]{15,21}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiscordSettings:
+    token: str
+    api_url: str | None = None  # e.g. http://127.0.0.1:8080/api/v10; None: discord.com
+    gateway_url: str | None = None  # e.g. ws://127.0.0.1:8080/gateway; None: Discord's
+    guild_id: int | None = None  # sync commands to this server only (instant, for trials)
+
+    @property
+    def application_id(self) -> str | None:
+        return application_id_from_token(self.token)
+
+
+def settings_from_env(env: Mapping[str, str]) -> DiscordSettings | None:
+    """None when ``DISCORD_BOT_TOKEN`` is absent; ``PlatformConfigError`` when a setting is
+    present but cannot work, with what to fix."""
+    token = env.get("DISCORD_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    if token.lower().startswith("bot "):
+        raise PlatformConfigError(
+            "DISCORD_BOT_TOKEN should be the token alone, without the word 'Bot' in front."
+        )
+    if any(ch.isspace() for ch in token):
+        raise PlatformConfigError(
+            "DISCORD_BOT_TOKEN contains spaces; copy the token again from the Developer Portal "
+            "(Bot, Reset Token)."
+        )
+    return DiscordSettings(
+        token=token,
+        api_url=_api_url(env.get("DISCORD_API_URL", "").strip()),
+        gateway_url=_gateway_url(env.get("DISCORD_GATEWAY_URL", "").strip()),
+        guild_id=_guild_id(env.get("DISCORD_GUILD_ID", "").strip()),
+    )
+
+
+def _api_url(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PlatformConfigError(
+            f"DISCORD_API_URL must be an http(s) URL such as https://proxy.example/api/v10, "
+            f"not {value!r}."
+        )
+    base = value.rstrip("/")
+    # A bare host (a proxy's address) gets Discord's versioned path, as discord.com would.
+    return base + API_VERSION_PATH if parts.path.strip("/") == "" else base
+
+
+def _gateway_url(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise PlatformConfigError(
+            f"DISCORD_GATEWAY_URL must be a ws:// or wss:// URL, not {value!r}."
+        )
+    return value
+
+
+def _guild_id(value: str) -> int | None:
+    if not value:
+        return None
+    if not _SNOWFLAKE.fullmatch(value):
+        raise PlatformConfigError(
+            "DISCORD_GUILD_ID must be a server id (a long number: right-click the server, "
+            f"Copy Server ID, with Developer Mode on), not {value!r}."
+        )
+    return int(value)
+
+
+def application_id_from_token(token: str) -> str | None:
+    """A bot token starts with its bot's user id in base64, and a bot's user id is its
+    application's id; None if the token does not look like one."""
+    first = token.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if _SNOWFLAKE.fullmatch(decoded) else None
+
+
+@contextmanager
+def redirected(settings: DiscordSettings) -> Iterator[None]:
+    """Point discord.py at the configured servers while the adapter runs; restore afterwards
+    (one process may start and stop adapters several times, as the tests do)."""
+    route, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    if settings.api_url:
+        discord.http.Route.BASE = settings.api_url
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route, gateway

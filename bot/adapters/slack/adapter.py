@@ -1,0 +1,209 @@
+"""``SlackAdapter``: the Adapter protocol on Slack, with slack-bolt's AsyncApp underneath.
+
+Refs are Slack timestamps (``ts``). A thread on Slack is named by its parent's ts, so
+``open_thread`` returns the parent's ts: a question's post and its thread share one ref, which
+is what reaction and thread events name. The kickoff's discussion questions are replies in the
+kickoff's own thread.
+
+Rate limits: the Web API client retries a 429 ``ratelimited`` after the ``Retry-After`` it was
+given (slack_sdk's retry handler), and so does the ``response_url`` client; nothing is dropped
+because of a rate limit unless Slack keeps refusing through every retry, and then the delivery
+ledger tries again on its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import render
+from bot.adapters.slack.files import Files
+from bot.adapters.slack.history import find_keyed, metadata_for
+from bot.adapters.slack.listeners import HomeSource, Identity, Listeners
+from bot.adapters.slack.people import People
+from bot.adapters.slack.replies import Replies
+from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler
+from bot.core.models import Message, Place
+from bot.core.ports import EventHandler
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 10
+DRAIN_SECONDS = 10.0
+
+
+class _NoTokenNotice(logging.Filter):
+    """bolt notices SLACK_BOT_TOKEN in the environment next to the client it was given (which
+    carries that same token) and warns that the token is unused; that is expected here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOG = logging.getLogger("bot.adapters.slack.bolt")
+BOLT_LOG.addFilter(_NoTokenNotice())
+
+
+class SlackStartError(RuntimeError):
+    """Slack cannot be used with these settings (a rejected token, an unreachable API)."""
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def _home_of(handle: EventHandler) -> HomeSource | None:
+    """``StudyBot.home`` when ``handle`` is ``StudyBot.handle`` (what ``studybot run`` passes).
+
+    The protocol hands adapters only the event handler; the App Home is the one read-only
+    page Slack asks for outside an event, and the bot that handles events also renders it.
+    """
+    home = getattr(getattr(handle, "__self__", None), "home", None)
+    return home if callable(home) else None
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(self, *, settings: SlackSettings, host: str = "0.0.0.0") -> None:
+        self.settings = settings
+        self.host = host
+        self.retry_handlers = retry_handlers()
+        self.client = AsyncWebClient(
+            token=settings.bot_token, base_url=settings.api_url, retry_handlers=self.retry_handlers
+        )
+        self.identity: Identity | None = None
+        self.listeners: Listeners | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._http: HttpTransport | None = None
+        self._socket: ShieldedSocketModeHandler | None = None
+
+    @property
+    def http_port(self) -> int | None:
+        """The port HTTP mode listens on (the real one when started with port 0)."""
+        return self._http.port if self._http is not None else None
+
+    # --- the Adapter protocol: posting ----------------------------------------------------------
+
+    async def _post(self, channel: str, message: Message, **extra: Any) -> str:
+        response = await self.client.chat_postMessage(
+            channel=channel,
+            unfurl_links=False,  # the kickoff's companion links would each unfurl a big card
+            unfurl_media=False,
+            **render.message_arguments(message),
+            **extra,
+        )
+        return str(response["ts"])
+
+    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        thread = {"thread_ts": place.thread} if place.thread else {}
+        return await self._post(place.channel, message, **thread, **metadata_for(key))
+
+    async def open_thread(
+        self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
+    ) -> str:
+        await self._post(place.channel, message, thread_ts=parent_ref, **metadata_for(key))
+        return parent_ref
+
+    async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        return await self._post(place.channel, message, thread_ts=thread_ref)
+
+    async def direct_message(
+        self, user_id: str, message: Message, *, key: str | None = None
+    ) -> str:
+        # A user id as the channel posts in the app's DM with that user (its Messages tab).
+        return await self._post(user_id, message, **metadata_for(key))
+
+    async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        await self.client.chat_update(
+            channel=place.channel, ts=message_ref, **render.message_arguments(message)
+        )
+
+    async def find_post(self, place: Place, key: str) -> str | None:
+        return await find_keyed(self.client, channel=place.channel, key=key)
+
+    # --- the Adapter protocol: running ----------------------------------------------------------
+
+    async def _whoami(self) -> Identity:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as error:
+            raise SlackStartError(
+                f"Slack did not accept SLACK_BOT_TOKEN ({error.response.get('error')}). Copy the "
+                "Bot User OAuth Token again from OAuth & Permissions, and reinstall the app if "
+                "you changed its scopes."
+            ) from None
+        except aiohttp.ClientError as error:
+            raise SlackStartError(
+                f"Cannot reach Slack's Web API at {self.settings.api_url}: {error}"
+            ) from None
+        return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth["user_id"]))
+
+    async def start(self, handle: EventHandler) -> None:
+        self.identity = await self._whoami()
+        self._session = aiohttp.ClientSession()
+        app = AsyncApp(
+            client=self.client,
+            signing_secret=self.settings.signing_secret,
+            process_before_response=False,  # ack first, work after: Slack's 3 seconds
+            name="studybot",
+            logger=BOLT_LOG,
+        )
+        self.listeners = Listeners(
+            client=self.client,
+            handle=handle,
+            home=_home_of(handle),
+            identity=self.identity,
+            people=People(client=self.client),
+            replies=Replies(client=self.client, retry_handlers=self.retry_handlers),
+            files=Files(
+                client=self.client,
+                session=self._session,
+                token=self.settings.bot_token,
+                api_host=self.settings.api_host,
+            ),
+        )
+        self.listeners.register(app)
+        if self.settings.app_token is not None:
+            self._socket = ShieldedSocketModeHandler(
+                app, app_token=self.settings.app_token, web_client=self.client
+            )
+            await self._socket.connect_async()
+        else:
+            self._http = HttpTransport(
+                app=app,
+                signing_secret=self.settings.signing_secret,
+                port=self.settings.port,
+                host=self.host,
+            )
+            await self._http.start()
+
+    async def stop(self) -> None:
+        # First no new requests, then let acknowledged ones finish, then release the rest.
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        if self.listeners is not None:
+            await self.listeners.drain(DRAIN_SECONDS)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

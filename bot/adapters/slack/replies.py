@@ -1,0 +1,103 @@
+"""Showing the bot's answer to the member who acted.
+
+Ephemeral answers go through the interaction's ``response_url`` when there is one (it works in
+any channel, even one the bot has not been invited to), else chat.postEphemeral. Answers for
+everyone are chat.postMessage in the channel (or the thread the member acted in).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack import render
+from bot.core.models import Reply, say
+
+log = logging.getLogger(__name__)
+
+NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """Where a member acted, so the answer lands next to it."""
+
+    channel: str
+    user: str
+    thread: str | None = None
+    response_url: str | None = None
+
+
+class Replies:
+    def __init__(
+        self, *, client: AsyncWebClient, retry_handlers: Sequence[AsyncRetryHandler] = ()
+    ) -> None:
+        self.client = client
+        self.retry_handlers = list(retry_handlers)
+
+    async def show(self, reply: Reply | None, origin: Origin) -> None:
+        if reply is None:
+            return
+        arguments = render.message_arguments(reply.message)
+        if reply.ephemeral:
+            await self.ephemeral(origin, arguments)
+        else:
+            await self.in_channel(origin, arguments)
+
+    async def say_privately(self, origin: Origin, text: str) -> None:
+        """A short adapter-level note (a button the bot does not know, a failed download)."""
+        await self.ephemeral(origin, render.message_arguments(say(text).message))
+
+    async def ephemeral(self, origin: Origin, arguments: dict[str, Any]) -> None:
+        if origin.response_url and await self._respond(origin.response_url, "ephemeral", arguments):
+            return
+        thread = {"thread_ts": origin.thread} if origin.thread else {}
+        await self.client.chat_postEphemeral(
+            channel=origin.channel, user=origin.user, **thread, **arguments
+        )
+
+    async def in_channel(self, origin: Origin, arguments: dict[str, Any]) -> None:
+        thread = {"thread_ts": origin.thread} if origin.thread else {}
+        try:
+            await self.client.chat_postMessage(
+                channel=origin.channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **thread,
+                **arguments,
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_A_MEMBER or not origin.response_url:
+                raise
+            # The bot was never invited here: answer through the command itself, and say why
+            # the weekly posts will not appear until it is.
+            await self._respond(origin.response_url, "in_channel", arguments)
+            await self._respond(
+                origin.response_url,
+                "ephemeral",
+                {
+                    "text": "I am not a member of this channel yet, so I cannot post the weekly "
+                    "kickoff here. Invite me with `/invite @studybot`."
+                },
+            )
+
+    async def _respond(self, url: str, response_type: str, arguments: dict[str, Any]) -> bool:
+        webhook = AsyncWebhookClient(url=url, retry_handlers=self.retry_handlers)
+        try:
+            response = await webhook.send(
+                response_type=response_type, replace_original=False, **arguments
+            )
+        except Exception as error:  # an expired response_url: fall back to the Web API
+            log.warning("response_url failed: %s", error)
+            return False
+        if response.status_code != 200:
+            log.warning("response_url answered %s: %s", response.status_code, response.body)
+            return False
+        return True

@@ -1,0 +1,930 @@
+"""A local Discord for tests: the HTTP API routes studybot uses and a gateway websocket.
+
+The real discord.py client is pointed here through ``DISCORD_API_URL`` (``Route.BASE``) and
+``DISCORD_GATEWAY_URL`` (``DiscordWebSocket.DEFAULT_GATEWAY``). Every request is checked
+against Discord's OpenAPI description (``violations``), against the bot's permissions in the
+server (a request the bot may not make gets Discord's 403, and ``used_permissions`` collects
+what was needed), and recorded. JSON is answered with ``Content-Type: application/json``
+exactly, the only form discord.py parses; a rate limit is a 429 with a ``Via`` header, as from
+Discord itself (without one, discord.py takes it for a Cloudflare ban).
+
+The gateway sends HELLO, READY and GUILD_CREATE, acknowledges heartbeats, echoes what the bot
+does (MESSAGE_CREATE, THREAD_CREATE, CHANNEL_UPDATE, ...) and plays members: INTERACTION_CREATE
+for commands, buttons, forms and autocomplete, MESSAGE_CREATE in threads, MESSAGE_REACTION_ADD,
+GUILD_MEMBER_REMOVE. Tests wait on what the stand-in receives, never on the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from aiohttp import WSMsgType, web
+
+from .discord_guild import (
+    DM,
+    EPHEMERAL,
+    FORUM,
+    HAS_THREAD,
+    Channel,
+    Guild,
+    Person,
+    now_iso,
+)
+from .discord_spec import discord_spec
+
+API = "/api/v10"
+JSON = "application/json"
+PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+
+@dataclass
+class Seen:
+    """One HTTP request the bot made."""
+
+    method: str
+    path: str  # below /api/v10
+    template: str
+    query: dict[str, str]
+    body: Any
+    files: dict[str, bytes]
+    status: int = 0
+
+
+@dataclass
+class Answer:
+    """What the bot answered to one interaction."""
+
+    id: str
+    token: str
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # PATCH .../messages/@original
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def type(self) -> int | None:
+        return self.callbacks[0]["type"] if self.callbacks else None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return (self.callbacks[0].get("data") or {}) if self.callbacks else {}
+
+    @property
+    def settled(self) -> bool:
+        """A final answer is there (a deferred one has been filled in)."""
+        return self.type is not None and (self.type != 5 or bool(self.edits))
+
+    @property
+    def ephemeral(self) -> bool:
+        """Only the member who acted saw the answer (a deferred answer is private unless a
+        public follow-up came)."""
+        if self.type == 5:
+            return all((f.get("flags") or 0) & EPHEMERAL for f in self.followups)
+        return bool((self.data.get("flags") or 0) & EPHEMERAL)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Message bodies the member saw: the response (or its edit) and follow-ups."""
+        first = self.edits[-1:] if self.edits else ([self.data] if self.type in (4, 7) else [])
+        return [*first, *self.followups]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message_text(m) for m in self.messages)
+
+
+def message_text(body: dict[str, Any]) -> str:
+    """Everything a person reads in a message body: content, embed titles, text, fields."""
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(p for p in parts if p)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": JSON, **(headers or {})},
+    )
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
+
+
+class DiscordStandIn:
+    def __init__(
+        self, *, bot_permissions: discord.Permissions, privileged_intents: bool = True
+    ) -> None:
+        self.guild = Guild(bot_permissions=bot_permissions)
+        self.token = (
+            base64.urlsafe_b64encode(self.guild.application_id.encode()).decode().rstrip("=")
+            + ".stand.in"
+        )
+        self.privileged_intents = privileged_intents
+        self.spec = discord_spec()
+        self.requests: list[Seen] = []
+        self.violations: list[str] = []
+        self.used_permissions: set[str] = set()
+        self.denied: list[str] = []
+        self.commands: dict[str, dict[str, Any]] = {}  # synced, by name
+        self.synced_to: str | None = None  # "guild" or "global"
+        self.identify: dict[str, Any] | None = None
+        self.answers: dict[str, Answer] = {}
+        self.downloads: list[str] = []
+        self.closed_dms: set[str] = set()  # users who do not accept direct messages
+        self.attachments: dict[str, bytes] = {}
+        self.connections = 0
+        self._tokens: dict[str, Answer] = {}
+        self._interaction_channels: dict[str, str] = {}  # interaction id -> channel id
+        self._limits: list[list[Any]] = []  # [method, template, times left]
+        self._holds: list[Callable[[Seen], bool]] = []
+        self.held: list[Seen] = []
+        self._release = asyncio.Event()
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._cdn)
+        app.router.add_route("*", API + "/{tail:.*}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        self._release.set()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DISCORD_BOT_TOKEN": self.token,
+            "DISCORD_API_URL": self.api_url,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+            "DISCORD_GUILD_ID": self.guild.id,
+        }
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, condition: Callable[[], Any], what: str, within: float = 30) -> Any:
+        """Wait until ``condition()`` is truthy (checked whenever the bot did something)."""
+        deadline = time.monotonic() + within
+        async with self._changed:
+            while not (result := condition()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out waiting for {what}")
+                # Re-checked every 0.1 s too: a condition may depend on another process (its database).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.1))
+        return result
+
+    def hold(self, matches: Callable[[Seen], bool]) -> None:
+        """Carry out the next request that ``matches`` but never answer it: the moment to kill a
+        bot that has posted something and not yet recorded it."""
+        self._holds.append(matches)
+
+    def rate_limit(self, method: str, template: str, times: int = 1) -> None:
+        """The next ``times`` matching requests get a 429 (bucket limit, with ``Via``)."""
+        self._limits.append([method, template, times])
+
+    # --- HTTP -----------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body, files, has_body = await self._body(request)
+        operation = self.spec.operation(request.method, path)
+        template = operation.template if operation else path
+        seen = Seen(request.method, path, template, dict(request.query), body, files)
+        self.requests.append(seen)
+        self.violations += self.spec.check(
+            request.method, path, dict(request.query), body, has_body=has_body
+        )
+        response = await self._respond(request, seen)
+        seen.status = response.status
+        hold = next((h for h in self._holds if h(seen)), None)
+        if hold is not None:  # done, but the answer never arrives: the bot dies waiting
+            self._holds.remove(hold)
+            self.held.append(seen)
+            await self._notify()
+            await self._release.wait()
+        await self._notify()
+        return response
+
+    async def _body(self, request: web.Request) -> tuple[Any, dict[str, bytes], bool]:
+        if request.content_type.startswith("multipart/"):
+            body, files = None, {}
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())
+                else:
+                    files[str(part.name)] = await part.read(decode=False)
+            return body, files, body is not None
+        raw = await request.read()
+        if not raw:
+            return None, {}, False
+        return json.loads(raw), {}, True
+
+    async def _respond(self, request: web.Request, seen: Seen) -> web.Response:
+        bot_route = not seen.template.startswith(("/interactions/", "/webhooks/"))
+        if bot_route and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _error(401, 0, "401: Unauthorized")
+        for limit in self._limits:
+            if limit[0] == seen.method and limit[1] == seen.template and limit[2] > 0:
+                limit[2] -= 1
+                return _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": 0.05,
+                        "global": False,
+                    },
+                    429,
+                    {"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"},
+                )
+        handler = ROUTES.get((seen.method, seen.template))
+        if handler is None:
+            self.violations.append(f"{seen.method} {seen.template}: not served by the stand-in")
+            return _error(404, 0, "404: Not Found")
+        denied = self._check_permissions(seen)
+        if denied:
+            self.denied.append(f"{seen.method} {seen.path}: {denied}")
+            return _error(403, 50013, "Missing Permissions")
+        return await handler(self, seen)
+
+    def _check_permissions(self, seen: Seen) -> list[str]:
+        needed = self._needed(seen)
+        have = self.guild.permissions(self.guild.bot)
+        lacking = [name for name in needed if not getattr(have, name)]
+        if not lacking:
+            self.used_permissions |= set(needed)
+        return lacking
+
+    def _needed(self, seen: Seen) -> list[str]:
+        """The permissions Discord requires for a request (for the bot; webhooks need none)."""
+        parts = seen.path.strip("/").split("/")
+        if parts[0] != "channels":
+            return []
+        channel = self.guild.channels.get(parts[1])
+        if channel is None or channel.type == DM:
+            return []
+        body = seen.body if isinstance(seen.body, dict) else {}
+        embeds = (
+            ["embed_links"]
+            if body.get("embeds") or (body.get("message") or {}).get("embeds")
+            else []
+        )
+        files = ["attach_files"] if seen.files else []
+        template, method = seen.template, seen.method
+        if template == "/channels/{channel_id}/messages" and method == "POST":
+            send = "send_messages_in_threads" if channel.is_thread else "send_messages"
+            return ["view_channel", send, *embeds, *files]
+        if template == "/channels/{channel_id}/messages/{message_id}" and method == "PATCH":
+            return ["view_channel", *embeds]
+        if template.startswith("/channels/{channel_id}/messages") and method == "GET":
+            return ["view_channel", "read_message_history"]
+        if template == "/channels/{channel_id}/messages/{message_id}/threads":
+            return ["view_channel", "create_public_threads"]
+        if template == "/channels/{channel_id}/threads":
+            if channel.type == FORUM:
+                return ["view_channel", "send_messages", *embeds, *files]
+            return ["view_channel", "create_public_threads"]
+        if template == "/channels/{channel_id}" and method == "PATCH":
+            if channel.is_thread:  # the thread's creator may edit its name and tags
+                return [] if channel.owner_id == self.guild.bot.id else ["manage_threads"]
+            return ["manage_channels"]
+        return ["view_channel"]
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        attachment = request.match_info["id"]
+        self.downloads.append(attachment)
+        await self._notify()
+        if attachment not in self.attachments:
+            return web.Response(status=404)
+        return web.Response(
+            body=self.attachments[attachment], content_type="application/octet-stream"
+        )
+
+    # --- gateway --------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.connections += 1
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        )
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(frame.data)
+            if data["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif data["op"] == 2:
+                self.identify = data["d"]
+                if data["d"]["intents"] & PRIVILEGED and not self.privileged_intents:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
+                self._ws = ws
+                await self._ready()
+            await self._notify()
+        if self._ws is ws:
+            self._ws = None
+        return ws
+
+    async def dispatch(self, name: str, data: dict[str, Any]) -> None:
+        if self._ws is None or self._ws.closed:
+            raise AssertionError("the bot is not connected to the gateway")
+        self._seq += 1
+        await self._ws.send_str(json.dumps({"op": 0, "t": name, "s": self._seq, "d": data}))
+
+    async def _ready(self) -> None:
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self.guild.bot.user(),
+                "guilds": [{"id": self.guild.id, "unavailable": True}],
+                "session_id": "stand-in-session",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": self.guild.application_id, "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "user_settings": {},
+                "shard": [0, 1],
+            },
+        )
+        await self.dispatch("GUILD_CREATE", self.guild.guild_create())
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
+
+    async def wait_ready(self) -> None:
+        """The bot is connected and has synced its commands."""
+        await self.wait_for(lambda: self.connected and self.commands, "the bot to connect and sync")
+
+    # --- members (what the tests make people do) ------------------------------------------------
+
+    def _interaction(
+        self, *, person: Person, channel: Channel, kind: int, data: dict[str, Any]
+    ) -> tuple[Answer, dict[str, Any]]:
+        interaction_id = self.guild.ids()
+        answer = Answer(id=interaction_id, token=f"token-{interaction_id}")
+        self.answers[interaction_id] = answer
+        self._tokens[answer.token] = answer
+        self._interaction_channels[interaction_id] = channel.id
+        permissions = self.guild.permissions(person)
+        payload = {
+            "id": interaction_id,
+            "application_id": self.guild.application_id,
+            "type": kind,
+            "token": answer.token,
+            "version": 1,
+            "guild_id": self.guild.id,
+            "channel_id": channel.id,
+            "channel": channel.payload(self.guild.id),
+            "member": {**person.member(), "permissions": str(permissions.value)},
+            "app_permissions": str(self.guild.permissions(self.guild.bot).value),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild.id},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "data": data,
+        }
+        return answer, payload
+
+    async def _send_interaction(self, answer: Answer, payload: dict[str, Any], what: str) -> Answer:
+        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.wait_for(lambda: answer.settled, f"the bot's answer to {what}")
+        return answer
+
+    def _options(
+        self, path: tuple[str, ...], given: dict[str, Any]
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Interaction options for ``/study <path...>`` as Discord builds them, typed by the
+        command definitions the bot synced."""
+        definition = self.commands["study"]
+        for name in path:
+            definition = next(o for o in definition["options"] if o["name"] == name)
+        resolved: dict[str, Any] = {}
+        values = []
+        for name, value in given.items():
+            if value is None:
+                continue
+            option = next(o for o in definition.get("options", []) if o["name"] == name)
+            if option["type"] == 11:  # attachment
+                resolved.setdefault("attachments", {})[value["id"]] = value
+                value = value["id"]
+            elif option["type"] == 6:  # user
+                resolved.setdefault("users", {})[value.id] = value.user()
+                resolved.setdefault("members", {})[value.id] = value.member(with_user=False)
+                value = value.id
+            values.append({"name": name, "type": option["type"], "value": value})
+        for name in reversed(path):
+            kind = (
+                2
+                if any(o.get("type") in (1, 2) for o in self._find(path, name).get("options", []))
+                else 1
+            )
+            values = [{"name": name, "type": kind, "options": values}]
+        return values, resolved
+
+    def _find(self, path: tuple[str, ...], name: str) -> dict[str, Any]:
+        definition = self.commands["study"]
+        for step in path:
+            definition = next(o for o in definition["options"] if o["name"] == step)
+            if step == name:
+                return definition
+        raise KeyError(name)
+
+    def _command_data(self, path: tuple[str, ...], options: dict[str, Any]) -> dict[str, Any]:
+        study = self.commands["study"]
+        values, resolved = self._options(path, options)
+        data: dict[str, Any] = {"id": study["id"], "name": "study", "type": 1, "options": values}
+        if study.get("guild_id"):
+            data["guild_id"] = study["guild_id"]
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    async def command(self, person: Person, channel: Channel, *path: str, **options: Any) -> Answer:
+        """``/study <path...> option:value ...`` typed by ``person`` in ``channel``."""
+        answer, payload = self._interaction(
+            person=person, channel=channel, kind=2, data=self._command_data(path, options)
+        )
+        return await self._send_interaction(answer, payload, "/study " + " ".join(path))
+
+    async def autocomplete(
+        self, person: Person, channel: Channel, *path: str, focused: str, **options: Any
+    ) -> list[dict[str, Any]]:
+        data = self._command_data(path, options)
+        leaf = data["options"][0]
+        while leaf.get("options") and leaf["options"][0].get("type") in (1, 2):
+            leaf = leaf["options"][0]
+        for option in leaf.get("options", []):
+            if option["name"] == focused:
+                option["focused"] = True
+        answer, payload = self._interaction(person=person, channel=channel, kind=4, data=data)
+        await self._send_interaction(answer, payload, f"autocomplete of {focused}")
+        return list(answer.data.get("choices", []))
+
+    async def click(
+        self, person: Person, channel: Channel, message: dict[str, Any], custom_id: str
+    ) -> Answer:
+        data = {"custom_id": custom_id, "component_type": 2}
+        answer, payload = self._interaction(person=person, channel=channel, kind=3, data=data)
+        payload["message"] = message
+        return await self._send_interaction(answer, payload, f"a click on {custom_id}")
+
+    async def submit(
+        self, person: Person, channel: Channel, custom_id: str, values: dict[str, str]
+    ) -> Answer:
+        """A modal form sent back, in the layout of labelled text inputs."""
+        components = [
+            {
+                "type": 18,
+                "id": n + 1,
+                "component": {"type": 4, "id": n + 100, "custom_id": k, "value": v},
+            }
+            for n, (k, v) in enumerate(values.items())
+        ]
+        data = {"custom_id": custom_id, "components": components}
+        answer, payload = self._interaction(person=person, channel=channel, kind=5, data=data)
+        return await self._send_interaction(answer, payload, f"the form {custom_id}")
+
+    async def say(self, person: Person, channel: Channel, text: str) -> str:
+        """``person`` writes ``text`` in ``channel`` (a thread, typically)."""
+        message = self.guild.new_message(channel=channel, author=person, body={"content": text})
+        await self.dispatch("MESSAGE_CREATE", {**message, "member": person.member(with_user=False)})
+        return str(message["id"])
+
+    async def react(
+        self, person: Person, channel: Channel, message_id: str, emoji: str = "✅"
+    ) -> None:
+        await self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            {
+                "user_id": person.id,
+                "channel_id": channel.id,
+                "message_id": message_id,
+                "guild_id": self.guild.id,
+                "member": person.member(),
+                "emoji": {"id": None, "name": emoji},
+                "type": 0,
+                "burst": False,
+                "burst_colors": [],
+                "message_author_id": self.guild.bot.id,
+            },
+        )
+
+    async def leave(self, person: Person) -> None:
+        await self.dispatch(
+            "GUILD_MEMBER_REMOVE", {"guild_id": self.guild.id, "user": person.user()}
+        )
+
+    def attachment(
+        self, filename: str, content: bytes, *, size: int | None = None
+    ) -> dict[str, Any]:
+        """A file a member attaches to a command; served at the stand-in's CDN address."""
+        attachment_id = self.guild.ids()
+        self.attachments[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(content) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "application/x-yaml",
+            "ephemeral": True,
+        }
+
+    # --- what the channel shows -------------------------------------------------------------------
+
+    def bot_messages(self, channel_id: str) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.guild.messages.get(channel_id, [])
+            if m["author"]["id"] == self.guild.bot.id
+        ]
+
+    def threads_of(self, channel_id: str) -> list[Channel]:
+        return [
+            c for c in self.guild.channels.values() if c.is_thread and c.parent_id == channel_id
+        ]
+
+    def message_bodies(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every message body the bot sent, with where it went: for checks on all of them."""
+        found = []
+        for seen in self.requests:
+            body = seen.body if isinstance(seen.body, dict) else None
+            if body is None:
+                continue
+            if seen.template == "/channels/{channel_id}/threads" and "message" in body:
+                found.append((f"{seen.method} {seen.template}", body["message"]))
+            elif seen.template.startswith("/interactions/") and body.get("type") in (4, 7):
+                found.append((f"{seen.method} {seen.template}", body.get("data") or {}))
+            elif seen.template in MESSAGE_BODIES and seen.method in ("POST", "PATCH"):
+                found.append((f"{seen.method} {seen.template}", body))
+        return found
+
+
+MESSAGE_BODIES = {
+    "/channels/{channel_id}/messages",
+    "/channels/{channel_id}/messages/{message_id}",
+    "/webhooks/{webhook_id}/{webhook_token}",
+    "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+}
+
+
+# --- route handlers ---------------------------------------------------------------------------------
+
+Handler = Callable[[DiscordStandIn, Seen], Any]
+ROUTES: dict[tuple[str, str], Handler] = {}
+
+
+def route(method: str, template: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ROUTES[(method, template)] = handler
+        return handler
+
+    return register
+
+
+@route("GET", "/users/@me")
+async def _me(server: DiscordStandIn, seen: Seen) -> web.Response:
+    return _json(server.guild.bot.user())
+
+
+@route("GET", "/oauth2/applications/@me")
+async def _application(server: DiscordStandIn, seen: Seen) -> web.Response:
+    return _json(
+        {
+            "id": server.guild.application_id,
+            "name": "studybot",
+            "icon": None,
+            "description": "",
+            "summary": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "owner": server.guild.person("owner").user(),
+            "team": None,
+            "flags": 0,
+            "rpc_origins": [],
+            "tags": [],
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+        }
+    )
+
+
+async def _sync(server: DiscordStandIn, seen: Seen, scope: str) -> web.Response:
+    synced = []
+    for command in seen.body:
+        stored = {
+            **command,
+            "id": server.guild.ids(),
+            "application_id": server.guild.application_id,
+            "version": server.guild.ids(),
+        }
+        if scope == "guild":
+            stored["guild_id"] = server.guild.id
+        synced.append(stored)
+    server.commands = {c["name"]: c for c in synced}
+    server.synced_to = scope
+    return _json(synced)
+
+
+@route("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+async def _sync_guild(server: DiscordStandIn, seen: Seen) -> web.Response:
+    return await _sync(server, seen, "guild")
+
+
+@route("PUT", "/applications/{application_id}/commands")
+async def _sync_global(server: DiscordStandIn, seen: Seen) -> web.Response:
+    return await _sync(server, seen, "global")
+
+
+def _channel_of(server: DiscordStandIn, seen: Seen) -> Channel | None:
+    return server.guild.channels.get(seen.path.strip("/").split("/")[1])
+
+
+async def _created(server: DiscordStandIn, message: dict[str, Any], channel: Channel) -> None:
+    if channel.type != DM:
+        await server.dispatch(
+            "MESSAGE_CREATE", {**message, "member": server.guild.bot.member(with_user=False)}
+        )
+
+
+@route("POST", "/channels/{channel_id}/messages")
+async def _post_message(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel = _channel_of(server, seen)
+    if channel is None:
+        return _error(404, 10003, "Unknown Channel")
+    if channel.type == DM and channel.recipient in server.closed_dms:
+        return _error(403, 50007, "Cannot send messages to this user")
+    body = seen.body or {}
+    if body.get("enforce_nonce") and body.get("nonce"):  # Discord: the same nonce, the same message
+        for message in server.bot_messages(channel.id):
+            if message.get("nonce") == body["nonce"]:
+                return _json(message)
+    message = server.guild.new_message(channel=channel, author=server.guild.bot, body=body)
+    await _created(server, message, channel)
+    return _json(message)
+
+
+@route("PATCH", "/channels/{channel_id}/messages/{message_id}")
+async def _edit_message(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel_id, message_id = seen.path.strip("/").split("/")[1::2]
+    message = server.guild.message(channel_id, message_id)
+    if message is None:
+        return _error(404, 10008, "Unknown Message")
+    body = seen.body or {}
+    for name in ("content", "embeds", "components"):
+        if name in body:
+            message[name] = (
+                body[name] if body[name] is not None else ([] if name != "content" else "")
+            )
+    message["edited_timestamp"] = now_iso()
+    await server.dispatch("MESSAGE_UPDATE", {**message, "guild_id": server.guild.id})
+    return _json(message)
+
+
+@route("GET", "/channels/{channel_id}/messages")
+async def _history(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel = _channel_of(server, seen)
+    if channel is None:
+        return _error(404, 10003, "Unknown Channel")
+    messages = sorted(server.guild.messages[channel.id], key=lambda m: int(m["id"]), reverse=True)
+    if "before" in seen.query:
+        messages = [m for m in messages if int(m["id"]) < int(seen.query["before"])]
+    return _json(messages[: int(seen.query.get("limit", 50))])
+
+
+@route("GET", "/channels/{channel_id}/messages/{message_id}")
+async def _get_message(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel_id, message_id = seen.path.strip("/").split("/")[1::2]
+    message = server.guild.message(channel_id, message_id)
+    return _json(message) if message else _error(404, 10008, "Unknown Message")
+
+
+async def _new_thread(
+    server: DiscordStandIn, thread: Channel, message: dict[str, Any] | None = None
+) -> None:
+    payload = {**thread.payload(server.guild.id), "newly_created": True}
+    await server.dispatch("THREAD_CREATE", payload)
+    if message is not None:
+        await _created(server, message, thread)
+
+
+@route("POST", "/channels/{channel_id}/messages/{message_id}/threads")
+async def _thread_from_message(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel_id, message_id = seen.path.strip("/").split("/")[1::2]
+    parent = server.guild.channels.get(channel_id)
+    message = server.guild.message(channel_id, message_id)
+    if parent is None or message is None:
+        return _error(404, 10008, "Unknown Message")
+    if message["flags"] & HAS_THREAD:
+        return _error(400, 160004, "A thread has already been created for this message")
+    thread = server.guild.thread(
+        parent=parent, name=seen.body["name"], owner=server.guild.bot.id, thread_id=message_id
+    )
+    message["flags"] |= HAS_THREAD
+    message["thread"] = thread.payload(server.guild.id)
+    await _new_thread(server, thread)
+    return _json(thread.payload(server.guild.id), 201)
+
+
+@route("POST", "/channels/{channel_id}/threads")
+async def _thread(server: DiscordStandIn, seen: Seen) -> web.Response:
+    parent = _channel_of(server, seen)
+    if parent is None:
+        return _error(404, 10003, "Unknown Channel")
+    body = seen.body or {}
+    if parent.type != FORUM:
+        thread = server.guild.thread(parent=parent, name=body["name"], owner=server.guild.bot.id)
+        await _new_thread(server, thread)
+        return _json(thread.payload(server.guild.id), 201)
+    known = {tag["id"] for tag in parent.available_tags}
+    if not set(body.get("applied_tags") or []) <= known:
+        return _error(400, 50035, "Invalid Form Body (applied_tags)")
+    thread_id = server.guild.ids()
+    thread = server.guild.thread(
+        parent=parent, name=body["name"], owner=server.guild.bot.id, thread_id=thread_id
+    )
+    thread.applied_tags = list(body.get("applied_tags") or [])
+    message = server.guild.new_message(
+        channel=thread, author=server.guild.bot, body=body["message"], message_id=thread_id
+    )
+    await _new_thread(server, thread, message)
+    return _json({**thread.payload(server.guild.id), "message": message}, 201)
+
+
+@route("PATCH", "/channels/{channel_id}")
+async def _edit_channel(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel = _channel_of(server, seen)
+    if channel is None:
+        return _error(404, 10003, "Unknown Channel")
+    body = seen.body or {}
+    if "available_tags" in body:
+        channel.available_tags = [
+            {
+                "id": str(tag.get("id") or server.guild.ids()),
+                "name": tag["name"],
+                "moderated": bool(tag.get("moderated")),
+                "emoji_id": tag.get("emoji_id"),
+                "emoji_name": tag.get("emoji_name"),
+            }
+            for tag in body["available_tags"]
+        ]
+    if "applied_tags" in body:
+        channel.applied_tags = list(body["applied_tags"])
+    if "name" in body:
+        channel.name = body["name"]
+    payload = channel.payload(server.guild.id)
+    await server.dispatch("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", payload)
+    return _json(payload)
+
+
+@route("GET", "/channels/{channel_id}")
+async def _get_channel(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel = _channel_of(server, seen)
+    return (
+        _json(channel.payload(server.guild.id))
+        if channel
+        else _error(404, 10003, "Unknown Channel")
+    )
+
+
+@route("GET", "/guilds/{guild_id}/threads/active")
+async def _active_threads(server: DiscordStandIn, seen: Seen) -> web.Response:
+    threads = [c.payload(server.guild.id) for c in server.guild.channels.values() if c.is_thread]
+    return _json({"threads": threads, "members": []})
+
+
+@route("POST", "/users/@me/channels")
+async def _open_dm(server: DiscordStandIn, seen: Seen) -> web.Response:
+    channel = server.guild.dm(str(seen.body["recipient_id"]))
+    person = server.guild.by_id(channel.recipient or "")
+    payload = channel.payload(server.guild.id)
+    payload["recipients"] = [person.user()] if person else []
+    return _json(payload)
+
+
+# --- interactions -----------------------------------------------------------------------------------
+
+
+@route("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+async def _callback(server: DiscordStandIn, seen: Seen) -> web.Response:
+    interaction_id, token = seen.path.strip("/").split("/")[1:3]
+    answer = server.answers.get(interaction_id)
+    if answer is None or answer.token != token:
+        return _error(404, 10062, "Unknown interaction")
+    if answer.callbacks:
+        return _error(400, 40060, "Interaction has already been acknowledged.")
+    body = seen.body or {}
+    answer.callbacks.append(body)
+    kind = body.get("type")
+    data = body.get("data") or {}
+    ephemeral = bool((data.get("flags") or 0) & EPHEMERAL) or kind == 5
+    resource: dict[str, Any] = {"type": kind}
+    if kind in (4, 5):
+        resource["message"] = await _interaction_message(server, answer, data, ephemeral=ephemeral)
+    return _json(
+        {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_id": resource.get("message", {}).get("id"),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": ephemeral,
+            },
+            "resource": resource,
+        }
+    )
+
+
+async def _interaction_message(
+    server: DiscordStandIn, answer: Answer, data: dict[str, Any], *, ephemeral: bool
+) -> dict[str, Any]:
+    channel = server.guild.channels[server._interaction_channels[answer.id]]
+    if ephemeral:  # seen by one member only: not part of the channel's history
+        message = server.guild.new_message(channel=channel, author=server.guild.bot, body=data)
+        server.guild.messages[channel.id].remove(message)
+        message["flags"] |= EPHEMERAL
+        return message
+    message = server.guild.new_message(channel=channel, author=server.guild.bot, body=data)
+    await _created(server, message, channel)
+    return message
+
+
+@route("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original")
+async def _edit_original(server: DiscordStandIn, seen: Seen) -> web.Response:
+    token = seen.path.strip("/").split("/")[2]
+    answer = server._tokens.get(token)
+    if answer is None:
+        return _error(404, 10015, "Unknown Webhook")
+    answer.edits.append(seen.body or {})
+    channel = server.guild.channels[server._interaction_channels[answer.id]]
+    message = server.guild.new_message(
+        channel=channel, author=server.guild.bot, body=seen.body or {}
+    )
+    server.guild.messages[channel.id].remove(message)
+    return _json(message)
+
+
+@route("POST", "/webhooks/{webhook_id}/{webhook_token}")
+async def _followup(server: DiscordStandIn, seen: Seen) -> web.Response:
+    token = seen.path.strip("/").split("/")[2]
+    answer = server._tokens.get(token)
+    if answer is None:
+        return _error(404, 10015, "Unknown Webhook")
+    body = seen.body or {}
+    if answer.type == 5 and not answer.edits:
+        # Discord: a follow-up that comes while the answer is still "thinking" is taken as
+        # that answer, and keeps its visibility whatever its flags say.
+        answer.edits.append(body)
+        ephemeral = answer.ephemeral
+    else:
+        answer.followups.append(body)
+        ephemeral = bool((body.get("flags") or 0) & EPHEMERAL)
+    return _json(await _interaction_message(server, answer, body, ephemeral=ephemeral))
+
+
+__all__ = ["Answer", "DiscordStandIn", "Person", "Seen", "message_text"]

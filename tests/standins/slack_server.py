@@ -1,0 +1,618 @@
+"""A local Slack for tests: the Web API, file downloads, response URLs and Socket Mode, on
+127.0.0.1, plus signed requests to the bot exactly as Slack sends them.
+
+- ``/api/<method>`` answers the Web API methods studybot uses with Slack's response shapes,
+  records every call, checks each against Slack's Web API description (``slack_spec``) and
+  Block Kit rules (``slack_blocks``), and can answer 429 with ``Retry-After``;
+- ``/files-pri/...`` serves shared files to a request bearing the bot token (anything else gets
+  Slack's redirect to its sign-in page);
+- ``/actions/<n>`` receives ``response_url`` answers;
+- ``/link/`` is the Socket Mode websocket that ``apps.connections.open`` hands out: it says
+  hello, sends envelopes and collects their acknowledgements.
+
+Requests to the bot (``deliver``) go over HTTP, signed with v0 HMAC-SHA256 over
+``v0:timestamp:body`` in ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``, or as Socket
+Mode envelopes. What members do (join, type a command, click) is in ``slack_workspace``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+from tests.standins.slack_blocks import blocks_problems, view_problems
+from tests.standins.slack_spec import JSON_ARGUMENTS, check_call
+
+BOT_TOKEN = "xoxb-0000-standin-bot-token"
+APP_TOKEN = "xapp-1-A0STUDY-standin-app-token"
+SIGNING_SECRET = "standin-signing-secret-0123456789"
+TEAM_ID = "T0STUDY"
+TEAM_DOMAIN = "studygroup"
+BOT_USER_ID = "U0STUDYBOT"
+BOT_ID = "B0STUDYBOT"
+APP_ID = "A0STUDY"
+TRIGGER_SECONDS = 3.0  # a trigger_id is good for views.open this long
+
+Kind = Literal["events_api", "slash_commands", "interactive"]
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Call:
+    method: str
+    arguments: dict[str, Any]
+    status: int  # the HTTP status answered: 200, or 429 when rate-limited
+    ok: bool
+    at: float  # time.monotonic()
+
+
+@dataclass
+class Delivered:
+    """What the bot answered to one request: HTTP status and body, or the envelope's ack."""
+
+    status: int
+    body: str
+    at: float = field(default_factory=time.monotonic)
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Private:
+    """An ephemeral message: chat.postEphemeral, or a response_url answer."""
+
+    user: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None
+    via: str
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    """Everything a person would read in a message: its blocks' texts, else its text."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(texts) if texts else str(message.get("text", ""))
+
+
+class SlackStandIn:
+    def __init__(
+        self,
+        *,
+        signing_secret: str = SIGNING_SECRET,
+        bot_token: str = BOT_TOKEN,
+        app_token: str = APP_TOKEN,
+    ) -> None:
+        self.signing_secret = signing_secret
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.port = 0
+        self.bot_url: str | None = None  # HTTP mode: where the bot listens
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.channels: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self.threads: dict[tuple[str, str], list[dict[str, Any]]] = collections.defaultdict(list)
+        self.private: list[Private] = []
+        self.responses: list[dict[str, Any]] = []  # every response_url answer, as sent
+        self.views_opened: list[dict[str, Any]] = []
+        self.views_published: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self.downloads: list[str] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.file_contents: dict[str, bytes] = {}
+        self.rate_limits: dict[str, collections.deque[int]] = collections.defaultdict(
+            collections.deque
+        )
+        self.delays: dict[str, float] = {}  # method -> seconds to take before answering
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_connections = 0
+        self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._triggers: dict[str, float] = {}
+        self._response_urls: dict[str, tuple[str, str]] = {}  # id -> (user, channel)
+        self._counter = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        server = web.Application()
+        server.add_routes(
+            [
+                web.route("*", "/api/{method}", self._api),
+                web.get("/files-pri/{team_file}/{name}", self._download),
+                web.post("/actions/{id}", self._response_url),
+                web.get("/link/", self._socket),
+            ]
+        )
+        self._runner = web.AppRunner(server, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._client = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    # --- waiting on what the bot does -------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(
+        self, condition: Callable[[], Any], *, what: str, within: float = 20.0
+    ) -> Any:
+        """Wait until ``condition()`` is truthy (checked whenever the stand-in sees something,
+        and at least every 0.2 s, as conditions may look at a database too)."""
+        deadline = time.monotonic() + within
+        async with self._changed:
+            while not (result := condition()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out waiting for {what}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=min(left, 0.2))
+            return result
+
+    def called(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method and call.status == 200]
+
+    def posts(self, channel: str) -> list[dict[str, Any]]:
+        return list(self.channels[channel])
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        return list(self.threads[(channel, ts)])
+
+    def private_to(self, user: str) -> list[Private]:
+        return [p for p in self.private if p.user == user]
+
+    # --- what Slack knows -----------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.lower(),
+            "deleted": False,
+            "real_name": name,
+            "tz": "Europe/Berlin",
+            "is_admin": is_admin,
+            "is_owner": False,
+            "is_bot": False,
+            "profile": {"real_name": name, "display_name": name, "team": TEAM_ID},
+        }
+
+    def add_file(
+        self, name: str, content: bytes, *, size: int | None = None, user: str = ""
+    ) -> dict[str, Any]:
+        file_id = f"F{next(self._counter):08d}"
+        url = f"{self.url}/files-pri/{TEAM_ID}-{file_id}/{name}"
+        self.files[file_id] = {
+            "id": file_id,
+            "created": int(time.time()),
+            "name": name,
+            "title": name,
+            "mimetype": "text/plain",
+            "filetype": "yaml" if name.endswith((".yaml", ".yml")) else "text",
+            "user": user,
+            "size": len(content) if size is None else size,
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+            "is_public": True,
+        }
+        self.file_contents[file_id] = content
+        return self.files[file_id]
+
+    def new_ts(self) -> str:
+        return f"{1_790_000_000 + next(self._ts)}.000100"
+
+    def new_trigger(self) -> str:
+        trigger = f"{next(self._counter)}.{TEAM_ID}.{hashlib.sha1(str(time.time()).encode()).hexdigest()[:16]}"
+        self._triggers[trigger] = time.monotonic()
+        return trigger
+
+    def new_response_url(self, *, user: str, channel: str) -> str:
+        key = str(next(self._counter))
+        self._response_urls[key] = (user, channel)
+        return f"{self.url}/actions/{key}"
+
+    def add_message(
+        self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """Store a message (the bot's or a member's) as Slack would show it in history."""
+        if thread_ts:
+            parent = self.find(channel, thread_ts)
+            if parent is None:
+                raise KeyError(thread_ts)
+            message["thread_ts"] = thread_ts
+            parent["thread_ts"] = thread_ts
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+            parent["latest_reply"] = message["ts"]
+            self.threads[(channel, thread_ts)].append(message)
+        else:
+            self.channels[channel].append(message)
+        return message
+
+    def find(self, channel: str, ts: str) -> dict[str, Any] | None:
+        for message in self.channels[channel]:
+            if message["ts"] == ts:
+                return message
+        for (where, _), replies in self.threads.items():
+            if where == channel:
+                for message in replies:
+                    if message["ts"] == ts:
+                        return message
+        return None
+
+    # --- the Web API ----------------------------------------------------------------------------
+
+    async def _arguments(self, request: web.Request) -> list[tuple[str, Any, bool]]:
+        found: list[tuple[str, Any, bool]] = [(k, v, False) for k, v in request.query.items()]
+        if request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json":
+                data = json.loads(raw or b"{}")
+                found += [(k, v, True) for k, v in data.items()]
+            else:
+                found += [(k, v, False) for k, v in parse_qsl(raw.decode(), keep_blank_values=True)]
+        return found
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        given = await self._arguments(request)
+        authorization = request.headers.get("Authorization", "")
+        bearer = (
+            authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else None
+        )
+        self.violations += check_call(method, given, bearer=bearer is not None)
+        arguments: dict[str, Any] = {}
+        for name, value, typed in given:
+            if not typed and name in JSON_ARGUMENTS and isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            arguments[name] = value
+        token = bearer or arguments.get("token")
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])  # a slow Slack, not a wait on the schedule
+        if self.rate_limits[method]:
+            retry_after = self.rate_limits[method].popleft()
+            self.calls.append(Call(method, arguments, 429, False, time.monotonic()))
+            await self._notify()
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if token != expected:
+            answer: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
+        elif handler is None:
+            self.violations.append(f"{method}: the stand-in does not know this method")
+            answer = {"ok": False, "error": "unknown_method"}
+        else:
+            answer = handler(arguments)
+        self.calls.append(Call(method, arguments, 200, bool(answer.get("ok")), time.monotonic()))
+        await self._notify()
+        return web.json_response(answer)
+
+    def _blocks_ok(self, method: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer when the blocks are invalid, else None."""
+        if "blocks" in arguments and (problems := blocks_problems(arguments["blocks"])):
+            self.violations += [f"{method}: {p}" for p in problems]
+            return {"ok": False, "error": "invalid_blocks"}
+        if not arguments.get("text") and not arguments.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        return None
+
+    def _bot_message(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": arguments.get("text", ""),
+            "blocks": arguments.get("blocks") or [],
+            "ts": self.new_ts(),
+        }
+        if isinstance(arguments.get("metadata"), dict):
+            message["metadata"] = arguments["metadata"]
+        return message
+
+    def _m_auth_test(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "Study Group",
+            "user": "studybot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _m_apps_connections_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._counter)}"}
+
+    def _m_users_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(arguments.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_chat_postMessage(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if (refused := self._blocks_ok("chat.postMessage", arguments)) is not None:
+            return refused
+        channel = str(arguments["channel"])
+        if channel.startswith(("U", "W")):
+            channel = "D" + channel[1:]  # the app's DM with that user
+        message = self._bot_message(arguments)
+        try:
+            self.add_message(channel, message, thread_ts=arguments.get("thread_ts") or None)
+        except KeyError:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _m_chat_postEphemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if (refused := self._blocks_ok("chat.postEphemeral", arguments)) is not None:
+            return refused
+        self.private.append(
+            Private(
+                user=arguments["user"],
+                channel=arguments["channel"],
+                text=arguments.get("text", ""),
+                blocks=arguments.get("blocks") or [],
+                thread_ts=arguments.get("thread_ts"),
+                via="chat.postEphemeral",
+            )
+        )
+        return {"ok": True, "message_ts": self.new_ts()}
+
+    def _m_chat_update(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        if (refused := self._blocks_ok("chat.update", arguments)) is not None:
+            return refused
+        message = self.find(arguments["channel"], arguments["ts"])
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message["text"] = arguments.get("text", "")
+        message["blocks"] = arguments.get("blocks") or []
+        message["edited"] = {"user": BOT_USER_ID, "ts": self.new_ts()}
+        return {
+            "ok": True,
+            "channel": arguments["channel"],
+            "ts": arguments["ts"],
+            "text": message["text"],
+            "message": message,
+        }
+
+    @staticmethod
+    def _page(items: list[dict[str, Any]], arguments: dict[str, Any]) -> dict[str, Any]:
+        offset = int(arguments.get("cursor") or 0)
+        limit = int(arguments.get("limit") or 100)
+        with_metadata = str(arguments.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in items[offset : offset + limit]
+        ]
+        more = offset + limit < len(items)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+        }
+
+    def _m_conversations_history(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        newest_first = list(reversed(self.channels[arguments.get("channel", "")]))
+        return {**self._page(newest_first, arguments), "pin_count": 0}
+
+    def _m_conversations_replies(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        channel = arguments.get("channel", "")
+        message = self.find(channel, str(arguments.get("ts", "")))
+        if message is None:
+            return {"ok": False, "error": "thread_not_found"}
+        parent = self.find(channel, message.get("thread_ts") or message["ts"]) or message
+        return self._page([parent, *self.threads[(channel, parent["ts"])]], arguments)
+
+    def _m_views_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        issued = self._triggers.get(arguments.get("trigger_id", ""))
+        if issued is None or time.monotonic() - issued > TRIGGER_SECONDS:
+            return {"ok": False, "error": "expired_trigger_id"}
+        view = arguments.get("view")
+        if problems := view_problems(view):
+            self.violations += [f"views.open: {p}" for p in problems]
+            return {"ok": False, "error": "invalid_arguments"}
+        opened = {**view, "id": f"V{next(self._counter):08d}", "team_id": TEAM_ID, "app_id": APP_ID}
+        opened["hash"] = f"{int(time.time())}.{opened['id']}"
+        self.views_opened.append(opened)
+        return {"ok": True, "view": opened}
+
+    def _m_views_publish(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        view = arguments.get("view")
+        if problems := view_problems(view):
+            self.violations += [f"views.publish: {p}" for p in problems]
+            return {"ok": False, "error": "invalid_arguments"}
+        self.views_published[arguments["user_id"]].append(view)
+        return {"ok": True, "view": {**view, "id": f"V{next(self._counter):08d}"}}
+
+    def _m_files_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        shared = self.files.get(arguments.get("file", ""))
+        return {"ok": True, "file": shared} if shared else {"ok": False, "error": "file_not_found"}
+
+    # --- files, response URLs -------------------------------------------------------------------
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["team_file"].split("-", 1)[-1]
+        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+            # Slack's answer to a request it does not accept: its sign-in page.
+            raise web.HTTPFound(f"{self.url}/signin")
+        self.downloads.append(file_id)
+        await self._notify()
+        return web.Response(body=self.file_contents[file_id], content_type="text/plain")
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        user, channel = self._response_urls[request.match_info["id"]]
+        payload = await request.json()
+        self.responses.append(payload)
+        if payload.get("response_type") == "in_channel":
+            message = self._bot_message(payload)
+            self.add_message(channel, message)
+        else:
+            self.private.append(
+                Private(
+                    user=user,
+                    channel=channel,
+                    text=payload.get("text", ""),
+                    blocks=payload.get("blocks") or [],
+                    thread_ts=None,
+                    via="response_url",
+                )
+            )
+            if problems := blocks_problems(payload.get("blocks") or []):
+                self.violations += [f"response_url: {p}" for p in problems]
+        await self._notify()
+        return web.json_response({"ok": True})
+
+    # --- Socket Mode ----------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        self.socket_connections += 1
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {
+                    "host": "standin",
+                    "build_number": 1,
+                    "approximate_connection_time": 3600,
+                },
+                "connection_info": {"app_id": APP_ID},
+            }
+        )
+        await self._notify()
+        try:
+            async for frame in ws:
+                if frame.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                data = json.loads(frame.data)
+                future = self._acks.pop(data.get("envelope_id", ""), None)
+                if future is not None and not future.done():
+                    future.set_result(data)
+        finally:
+            self.sockets.remove(ws)
+            await self._notify()
+        return ws
+
+    # --- requests to the bot --------------------------------------------------------------------
+
+    @staticmethod
+    def encode(kind: Kind, payload: dict[str, Any]) -> tuple[bytes, str]:
+        if kind == "events_api":
+            return json.dumps(payload).encode(), "application/json"
+        if kind == "slash_commands":
+            return urlencode(payload).encode(), "application/x-www-form-urlencoded"
+        return urlencode(
+            {"payload": json.dumps(payload)}
+        ).encode(), "application/x-www-form-urlencoded"
+
+    async def post_signed(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        retry: int = 0,
+    ) -> Delivered:
+        """POST to the bot as Slack does; ``timestamp``/``signature`` override the real ones."""
+        assert self.bot_url is not None and self._client is not None
+        stamp = timestamp or str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature or sign(self.signing_secret, stamp, body),
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        async with self._client.post(self.bot_url, data=body, headers=headers) as response:
+            return Delivered(response.status, await response.text())
+
+    async def deliver(self, kind: Kind, payload: dict[str, Any], *, retry: int = 0) -> Delivered:
+        if self.bot_url is not None:
+            body, content_type = self.encode(kind, payload)
+            return await self.post_signed(body, content_type, retry=retry)
+        return await self.send_envelope(kind, payload, retry=retry)
+
+    async def send_envelope(
+        self, kind: Kind, payload: Any, *, retry: int = 0, within: float = 10.0
+    ) -> Delivered:
+        await self.wait_for(lambda: self.sockets, what="the bot's Socket Mode connection")
+        envelope_id = f"env-{next(self._counter)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "payload": payload,
+                "type": kind,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry,
+                "retry_reason": "timeout" if retry else "",
+            }
+        )
+        try:
+            ack = await asyncio.wait_for(future, timeout=within)
+        except TimeoutError:
+            self._acks.pop(envelope_id, None)
+            return Delivered(0, "")  # never acknowledged
+        return Delivered(200, json.dumps(ack.get("payload")) if ack.get("payload") else "")
