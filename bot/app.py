@@ -70,7 +70,7 @@ async def running(
         yield App(bot=bot, deliverer=deliverer, engine=engine, scheduler=scheduler)
     finally:
         if scheduler is not None:
-            scheduler.shutdown()
+            await scheduler.stop()
         for adapter in reversed(started):
             await adapter.stop()
         await engine.dispose()

@@ -339,7 +339,7 @@ def run_command(
             serve(adapters, fast=fast, start_at=parse_moment(start_at) if start_at else None)
         )
     except Exception as error:
-        out.print(_database_problem(error) or f"studybot run stopped: {error!r}", markup=False)
+        out.print(_database_problem(error) or f"studybot run stopped: {error}", markup=False)
         raise typer.Exit(1) from None
 
 

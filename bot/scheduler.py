@@ -6,6 +6,7 @@ ledger, so a restart only needs the job to start ticking again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -27,10 +28,12 @@ class TickScheduler:
         self.deliverer = deliverer
         self.interval_seconds = interval_seconds
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._busy = asyncio.Lock()  # held while a tick runs, so stopping can wait for it
 
     async def _tick(self) -> None:
         try:
-            report = await self.deliverer.tick()
+            async with self._busy:
+                report = await self.deliverer.tick()
         except Exception:  # keep ticking: the ledger makes the next tick pick up the work
             log.exception("delivery tick failed")
             return
@@ -57,3 +60,9 @@ class TickScheduler:
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """No new ticks; a tick already sending posts finishes first (no half-sent batch)."""
+        self.shutdown()
+        async with self._busy:
+            pass
