@@ -62,7 +62,7 @@ async def running(
             worker=f"{socket.gethostname()}:{os.getpid()}",
         )
         for adapter in adapters:
-            await adapter.start(bot.handle)
+            await adapter.start(bot)
             started.append(adapter)
         if tick_seconds is not None:
             scheduler = TickScheduler(deliverer, interval_seconds=tick_seconds)

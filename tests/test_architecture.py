@@ -46,3 +46,10 @@ def test_the_scan_would_catch_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import discord\nfrom slack_bolt.async_app import AsyncApp\n")
     assert imported_modules(sample) == {"discord", "slack_bolt.async_app"}
+
+
+def test_adapters_reach_the_database_only_through_the_core() -> None:
+    for path in (BOT / "adapters").rglob("*.py"):
+        names = imported_modules(path)
+        leaks = {n for n in names if n.startswith("bot.store") or n.split(".")[0] == "sqlalchemy"}
+        assert not leaks, f"{path.relative_to(BOT)} imports {sorted(leaks)}"

@@ -22,6 +22,7 @@ from bot.adapters.slack.listeners import RESOLVE_IN_SLACK, UNKNOWN_BUTTON
 from bot.adapters.slack.settings import SlackSettings
 from bot.cli import app as cli
 from bot.core.models import Message, Paragraph, Place
+from tests.bot_port import HandlerOnly
 from tests.slack_harness import ADA, BEA, CY, DEV, FIRST_KICKOFF, SlackHarness, slack_bot
 from tests.standins.slack_server import (
     BOT_TOKEN,
@@ -482,7 +483,7 @@ async def test_a_rejected_token_stops_the_start_with_a_clear_message(tmp_path: P
         with pytest.raises(
             SlackStartError, match=r"did not accept SLACK_BOT_TOKEN \(invalid_auth\)"
         ):
-            await adapter.start(handle)
+            await adapter.start(HandlerOnly(handle))
         assert BOT_TOKEN not in str(adapter.settings)
     finally:
         await standin.close()

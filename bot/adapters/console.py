@@ -19,7 +19,7 @@ from rich.text import Text
 
 from bot.adapters.transcript import Entry, Transcript
 from bot.core.models import Message, Place, Reply
-from bot.core.ports import Clock, EventHandler
+from bot.core.ports import BotPort, Clock
 from bot.core.safety import defuse
 from bot.render.text import inline, message_texts, plain, print_indented
 
@@ -238,7 +238,7 @@ class ConsoleAdapter:
             return self.transcript.find(key=key, channel=place.channel)
         return next((e.ref for e in self.sent if e.key == key), None)
 
-    async def start(self, handle: EventHandler) -> None:
+    async def start(self, bot: BotPort) -> None:
         pass  # ConsoleChat reads the keyboard and pushes events itself
 
     async def stop(self) -> None:

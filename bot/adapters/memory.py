@@ -26,7 +26,7 @@ from bot.core.models import (
     Reply,
     ThreadMessageEvent,
 )
-from bot.core.ports import Clock, EventHandler
+from bot.core.ports import BotPort, Clock
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class MemoryAdapter:
     async def find_post(self, place: Place, key: str) -> str | None:
         return next((s.ref for s in self.said if s.key == key), None)
 
-    async def start(self, handle: EventHandler) -> None:
+    async def start(self, bot: BotPort) -> None:
         pass  # MemoryChat pushes events itself
 
     async def stop(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import commands as cmd
 from bot.core import exports, messages
+from bot.core.catalog import Catalog, upload_source
 from bot.core.models import (
     ActionEvent,
     CommandEvent,
@@ -84,6 +85,7 @@ class StudyBot:
         self.schedules_dir = schedules_dir
         self.adapters: dict[str, Adapter] = dict(adapters or {})
         self.views = Views(library=library)
+        self.catalog = Catalog(library=library, schedules=schedules_dir, sessions=sessions)
 
     def attach(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -540,10 +542,6 @@ class StudyBot:
 
     # --- uploaded syllabi -----------------------------------------------------------------------
 
-    @staticmethod
-    def upload_source(place: Place) -> str:
-        return f"upload:{place.platform}:{place.workspace}:{place.channel}"
-
     async def _syllabus(self, ctx: Context, syllabus_id: str) -> Syllabus:
         """A syllabus uploaded in this channel (the newest), else one from the content folder."""
         from sqlalchemy import select
@@ -552,7 +550,7 @@ class StudyBot:
             select(StoredSyllabus)
             .where(
                 StoredSyllabus.syllabus_id == syllabus_id,
-                StoredSyllabus.source == self.upload_source(ctx.place),
+                StoredSyllabus.source == upload_source(ctx.place),
             )
             .order_by(StoredSyllabus.id.desc())
             .limit(1)
@@ -591,7 +589,7 @@ class StudyBot:
                 raise DataFileError(problems)
         except DataFileError as problems:
             return say(report(problems), ephemeral=False)
-        await save_syllabus(ctx.db, syllabus, source=self.upload_source(ctx.place))
+        await save_syllabus(ctx.db, syllabus, source=upload_source(ctx.place))
         return say(
             f"Loaded `{syllabus.id}`: {syllabus.title}, {len(syllabus.units)} units. An organizer "
             f"starts it with `/study start {syllabus.id}`. A running group is not affected.",

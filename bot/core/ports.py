@@ -6,10 +6,22 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from bot.core.catalog import Catalog
 from bot.core.models import Incoming, Message, Place, Reply
 
 EventHandler = Callable[[Incoming], Awaitable[Reply | None]]
 """What an adapter calls for each platform event (``StudyBot.handle``); it shows the reply."""
+
+
+class BotPort(Protocol):
+    """What an adapter may ask of the bot (``StudyBot`` is one): handle a platform event, and
+    read-only views a platform shows outside events (a member's home page, autocomplete)."""
+
+    catalog: Catalog
+
+    async def handle(self, event: Incoming) -> Reply | None: ...
+
+    async def home(self, *, platform: str, workspace: str, user_id: str) -> Message: ...
 
 
 @runtime_checkable
@@ -44,8 +56,8 @@ class Adapter(Protocol):
         """The ref of a post made earlier with ``key``, or None if there is none."""
         ...
 
-    async def start(self, handle: EventHandler) -> None:
-        """Connect to the platform and deliver its events to ``handle``."""
+    async def start(self, bot: BotPort) -> None:
+        """Connect to the platform and deliver its events to ``bot.handle``."""
         ...
 
     async def stop(self) -> None: ...

@@ -29,6 +29,7 @@ from bot.core.clock import FakeClock
 from bot.core.models import Incoming, Reply, say
 from bot.core.ports import EventHandler
 from bot.store.models import Delivery
+from tests.bot_port import HandlerOnly
 
 from ..conftest import CONTENT
 from ..scenario import MEMBERS
@@ -186,7 +187,7 @@ async def adapter_only(
     adapter = DiscordAdapter(
         settings=settings, ready_timeout=20, guild_ready_timeout=0.05, **options
     )
-    await adapter.start(handle)
+    await adapter.start(HandlerOnly(handle))
     try:
         await world.server.wait_ready()
         yield adapter

@@ -25,7 +25,6 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord import access
-from bot.adapters.discord.catalog import Catalog
 from bot.adapters.discord.commands import study_group
 from bot.adapters.discord.components import StudyButton, StudyClient
 from bot.adapters.discord.forum import ForumTags
@@ -43,7 +42,7 @@ from bot.adapters.discord.render import (
 from bot.adapters.discord.responder import RESPOND_WITHIN, Responder
 from bot.adapters.discord.settings import DiscordSettings, redirected
 from bot.core.models import Message, Place
-from bot.core.ports import EventHandler
+from bot.core.ports import BotPort
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +94,9 @@ class DiscordAdapter:
             raise RuntimeError("the Discord adapter is not started")
         return self._client
 
-    async def start(self, handle: EventHandler) -> None:
+    async def start(self, bot: BotPort) -> None:
         self._redirect.enter_context(redirected(self.settings))
-        tree = self._wire(handle)
+        tree = self._wire(bot)
         client = self.client
         try:
             await client.login(self.settings.token)
@@ -111,9 +110,9 @@ class DiscordAdapter:
         await self._until_ready()
         await self._sync_commands(tree)
 
-    def _wire(self, handle: EventHandler) -> app_commands.CommandTree[StudyClient]:
-        """The client, its command tree and its listeners, all handing events to ``handle``."""
-        catalog = Catalog.for_handler(handle)
+    def _wire(self, bot: BotPort) -> app_commands.CommandTree[StudyClient]:
+        """The client, its command tree and its listeners, all handing events to the bot."""
+        handle, catalog = bot.handle, bot.catalog
         responder = Responder(handle=handle, respond_within=self.respond_within)
         inbox: Inbox | None = None
 

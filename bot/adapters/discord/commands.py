@@ -13,7 +13,7 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.catalog import Catalog, Suggestion
+from bot.core.catalog import Catalog, Suggestion
 from bot.core.commands import MAX_TEXT, SPECS
 from bot.core.models import Place
 

@@ -20,11 +20,11 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.adapters.discord.catalog import Catalog
 from bot.adapters.discord.components import QuestionForm, parse_form_id
 from bot.adapters.discord.components import submitted_text as form_text
 from bot.adapters.discord.identity import PLATFORM, member_permissions, person_of, place_of
 from bot.adapters.discord.responder import Responder
+from bot.core.catalog import Catalog
 from bot.core.models import (
     ActionEvent,
     CommandEvent,

@@ -30,13 +30,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import render
 from bot.adapters.slack.files import Files
 from bot.adapters.slack.history import find_keyed, metadata_for
-from bot.adapters.slack.listeners import HomeSource, Identity, Listeners
+from bot.adapters.slack.listeners import Identity, Listeners
 from bot.adapters.slack.people import People
 from bot.adapters.slack.replies import Replies
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler
 from bot.core.models import Message, Place
-from bot.core.ports import EventHandler
+from bot.core.ports import BotPort
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +66,6 @@ def retry_handlers() -> list[AsyncRetryHandler]:
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
-
-
-def _home_of(handle: EventHandler) -> HomeSource | None:
-    """``StudyBot.home`` when ``handle`` is ``StudyBot.handle`` (what ``studybot run`` passes).
-
-    The protocol hands adapters only the event handler; the App Home is the one read-only
-    page Slack asks for outside an event, and the bot that handles events also renders it.
-    """
-    home = getattr(getattr(handle, "__self__", None), "home", None)
-    return home if callable(home) else None
 
 
 class SlackAdapter:
@@ -155,7 +145,7 @@ class SlackAdapter:
             ) from None
         return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth["user_id"]))
 
-    async def start(self, handle: EventHandler) -> None:
+    async def start(self, bot: BotPort) -> None:
         self.identity = await self._whoami()
         self._session = aiohttp.ClientSession()
         app = AsyncApp(
@@ -167,8 +157,8 @@ class SlackAdapter:
         )
         self.listeners = Listeners(
             client=self.client,
-            handle=handle,
-            home=_home_of(handle),
+            handle=bot.handle,
+            home=bot.home,
             identity=self.identity,
             people=People(client=self.client),
             replies=Replies(client=self.client, retry_handlers=self.retry_handlers),

@@ -1,10 +1,9 @@
-"""What autocomplete offers: syllabus ids, the group's units, schedule files, time zones.
+"""What a platform may offer as choices (autocomplete): syllabus ids, the group's units,
+schedule files, time zones, the channels that have groups.
 
-Autocomplete has to answer within Discord's three seconds and changes nothing, so it reads the
-same library, schedules folder and database as the bot directly instead of going through
-``StudyBot.handle`` (which records every event it sees). The adapter only receives the bot's
-``handle`` at start; a bound method still knows its bot, and that is where the catalog takes
-its sources from (with the default folders and no database when handed anything else).
+Read-only and quick (Discord wants autocomplete answered within three seconds), so it reads the
+bot's library, schedules folder and database directly instead of going through
+``StudyBot.handle``, which records every event it sees. Adapters reach it as ``bot.catalog``.
 """
 
 from __future__ import annotations
@@ -13,20 +12,17 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.bot import StudyBot
 from bot.core.models import Place
 from bot.core.services import groups, runs
 from bot.datafile import DataFileError
-from bot.paths import content_dir, schedules_dir
 from bot.store.models import Group, StoredSyllabus
 from bot.syllabus import Library
 
-CHOICES_LIMIT = 25  # Discord shows at most 25 suggestions
+CHOICES_LIMIT = 25  # Discord shows at most 25 suggestions; no platform shows more
 NAME_LIMIT = 100
 
 
@@ -50,18 +46,16 @@ def _matching(items: list[Suggestion], typed: str) -> list[Suggestion]:
     ]
 
 
+def upload_source(place: Place) -> str:
+    """How a syllabus uploaded in a channel is marked in the database."""
+    return f"upload:{place.platform}:{place.workspace}:{place.channel}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Catalog:
     library: Library
     schedules: Path
     sessions: async_sessionmaker[AsyncSession] | None = None
-
-    @classmethod
-    def for_handler(cls, handle: Any) -> Catalog:
-        bot = getattr(handle, "__self__", None)
-        if isinstance(bot, StudyBot):
-            return cls(library=bot.library, schedules=bot.schedules_dir, sessions=bot.sessions)
-        return cls(library=Library(content_dir()), schedules=schedules_dir())
 
     async def syllabi(self, place: Place, typed: str, *, loaded: bool = True) -> list[Suggestion]:
         """The shipped syllabi and (``loaded``) those loaded in this channel with
@@ -71,7 +65,7 @@ class Catalog:
             async with self.sessions() as db:
                 rows = await db.execute(
                     select(StoredSyllabus.syllabus_id, StoredSyllabus.title).where(
-                        StoredSyllabus.source == StudyBot.upload_source(place)
+                        StoredSyllabus.source == upload_source(place)
                     )
                 )
                 found |= {sid: f"{sid}: {title} (loaded here)" for sid, title in rows.all()}
