@@ -89,7 +89,9 @@ class Expected:
 CHAPTER = re.compile(r"- \*\*(?P<number>\d+) (?P<title>[^*]+)\*\*: p\. (?P<start>\d+)")
 ROMAN_CHAPTER = re.compile(r"- \*\*(?P<number>[IVXL]+)\. (?P<title>[^*]+)\*\*: p\. (?P<start>\d+)")
 PART = re.compile(r"- \*\*(?P<title>Part [IVX]+: [^*]+)\*\* \(p\. (?P<start>\d+)\)")
-SECTION = re.compile(r"- (?P<number>\d+\.\d+) (?P<title>.+): (?P<start>\d+)(?:[–-](?P<end>\d+))?")
+SECTION = re.compile(
+    r"- (?P<number>\d+\.\d+) (?P<title>.+): (?P<start>\d+)(?:[–-](?P<end>\d+)| \(to (?P<to>\d+)\))?"
+)
 SECTION_LIKE = re.compile(r"- \d+\.\d+ ")  # a section, not a subsection such as 1.2.1
 EXERCISES = re.compile(r"- Exercises: (?P<pages>.+)")
 BACK_MATTER = re.compile(r"- (?:\*\*)?(?P<title>[^:*]+)(?:\*\*)?: (?:p\. )?(?P<start>\d+)")
@@ -115,7 +117,8 @@ def parse_part(line: str) -> Entry | None:
 
 
 def parse_section(line: str, chapter: str) -> Entry | None:
-    """``- 2.1 Systems of Linear Equations: 19`` or ``- 8.1 Data, ...: 251–257``.
+    """``- 2.1 Systems of Linear Equations: 19``, ``- 8.1 Data, ...: 251–257`` or
+    ``- 3.10 Further Reading: 94 (to 95)``.
 
     Titles may contain ": " themselves, so the page is what follows the last one.
     """
@@ -124,7 +127,8 @@ def parse_section(line: str, chapter: str) -> Entry | None:
     match = SECTION.fullmatch(line)
     if not match:
         raise ValueError(f"a section line in an unknown format: {line!r}")
-    end = int(match["end"]) if match["end"] else None
+    last = match["end"] or match["to"]
+    end = int(last) if last else None
     title = clean_title(match["title"])
     return Entry("section", match["number"], title, int(match["start"]), end, chapter)
 
