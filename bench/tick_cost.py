@@ -22,11 +22,11 @@ from pathlib import Path
 from bot.adapters.memory import MemoryAdapter, MemoryChat
 from bot.core.bot import StudyBot
 from bot.core.clock import FakeClock
-from bot.delivery import Deliverer
-from bot.paths import content_dir, schedules_dir
+from bot.core.delivery import Deliverer
+from bot.domain.syllabus import Library
+from bot.runtime.settings import content_dir, schedules_dir
 from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
-from bot.syllabus import Library
 
 
 async def measure(url: str, counts: list[int], ticks: int) -> list[tuple[int, float]]:
@@ -34,11 +34,11 @@ async def measure(url: str, counts: list[int], ticks: int) -> list[tuple[int, fl
     await upgrade(engine)
     clock = FakeClock(datetime(2026, 10, 1, 12, tzinfo=UTC))
     adapter = MemoryAdapter()
-    sessions = session_factory(engine)
-    bot = StudyBot(sessions=sessions, clock=clock, library=Library(content_dir()),
+    sessionmaker = session_factory(engine)
+    bot = StudyBot(sessionmaker=sessionmaker, clock=clock, library=Library(content_dir()),
                    schedules_dir=schedules_dir(), adapters={"memory": adapter})  # fmt: skip
     deliverer = Deliverer(
-        sessions=sessions, clock=clock, adapters={"memory": adapter}, worker="bench"
+        sessionmaker=sessionmaker, clock=clock, adapters={"memory": adapter}, worker="bench"
     )
     chat = MemoryChat(bot=bot, adapter=adapter)
     results = []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.catalog import Catalog
+from bot.core.catalog import StoredCatalog
 from bot.core.models import Message
-from bot.core.ports import EventHandler
-from bot.syllabus import Library
+from bot.core.ports import Catalog, EventHandler
+from bot.domain.syllabus import Library
 
 from .conftest import CONTENT, SCHEDULES
 
@@ -18,7 +18,7 @@ class HandlerOnly:
 
     handle: EventHandler
     catalog: Catalog = field(
-        default_factory=lambda: Catalog(library=Library(CONTENT), schedules=SCHEDULES)
+        default_factory=lambda: StoredCatalog(library=Library(CONTENT), schedules=SCHEDULES)
     )
 
     async def home(self, *, platform: str, workspace: str, user_id: str) -> Message:

@@ -91,7 +91,9 @@ def clock():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def harness(engine, clock):  # type: ignore[no-untyped-def]
-    from .core_harness import make_harness
+async def harness(engine, database_url, clock, tmp_path):  # type: ignore[no-untyped-def]
+    """The bot on the migrated database of ``engine`` (tests may read it through either)."""
+    from .core_harness import harness_on
 
-    return make_harness(engine, clock)
+    async with harness_on(database_url, clock, tmp_path) as started:
+        yield started

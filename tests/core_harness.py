@@ -1,9 +1,13 @@
-"""A StudyBot on a fresh database with a fake clock and the in-memory chat."""
+"""A StudyBot started by ``running()`` on a fresh database, with a fake clock and the in-memory
+chat: the same composition the bot runs with, minus the ticker (tests tick themselves)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.memory import MemoryAdapter, MemoryChat
 from bot.core.bot import StudyBot
 from bot.core.clock import FakeClock
-from bot.delivery import Deliverer, TickReport
-from bot.store.engine import session_factory
+from bot.core.delivery import Deliverer, TickReport
+from bot.domain.states import DeliveryStatus
+from bot.runtime.lifespan import running
+from bot.runtime.settings import Settings
 from bot.store.models import Delivery
-from bot.syllabus import Library
 
 from .conftest import CONTENT, SCHEDULES
 
@@ -25,18 +30,17 @@ class Harness:
     chat: MemoryChat
     clock: FakeClock
     deliverer: Deliverer
+    engine: AsyncEngine  # the bot's own engine (statement counts, EXPLAIN)
 
     async def run_for(
         self, duration: timedelta, *, step: timedelta = timedelta(minutes=1)
     ) -> TickReport:
-        """Move the fake clock forward, ticking as the scheduler would."""
+        """Move the fake clock forward, ticking as the ticker would."""
         total = TickReport()
         end = self.clock.now() + duration
         while self.clock.now() < end:
             self.clock.advance(min(step, end - self.clock.now()))
-            report = await self.deliverer.tick()
-            for name in ("sent", "missed", "failed", "retry"):
-                getattr(total, name).extend(getattr(report, name))
+            total.extend(await self.deliverer.tick())
         return total
 
     async def run_until(self, end: datetime) -> TickReport:
@@ -44,35 +48,35 @@ class Harness:
         milliseconds, and every post is sent at exactly its due time."""
         total = TickReport()
         while True:
-            async with self.bot.sessions() as db:
+            async with self.bot.sessionmaker() as db:
                 due = await db.scalar(
-                    select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
+                    select(func.min(Delivery.due_at)).where(
+                        Delivery.status == DeliveryStatus.PENDING
+                    )
                 )
             if due is None or due > end:
                 self.clock.set(max(end, self.clock.now()))
                 break
             self.clock.set(max(due, self.clock.now()))
             report = await self.deliverer.tick()
-            for name in ("sent", "missed", "failed", "retry"):
-                getattr(total, name).extend(getattr(report, name))
+            total.extend(report)
             if not (report.sent or report.missed or report.failed):
                 break  # something waits (a failing platform): let the caller decide
         return total
 
 
-def make_harness(engine: AsyncEngine, clock: FakeClock) -> Harness:
+@asynccontextmanager
+async def harness_on(database_url: str, clock: FakeClock, home: Path) -> AsyncIterator[Harness]:
+    """The bot as ``running()`` composes it, on ``database_url``."""
     adapter = MemoryAdapter(clock=clock)
-    sessions = session_factory(engine)
-    bot = StudyBot(
-        sessions=sessions,
-        clock=clock,
-        library=Library(CONTENT),
-        schedules_dir=SCHEDULES,
-        adapters={"memory": adapter},
-    )
-    deliverer = Deliverer(
-        sessions=sessions, clock=clock, adapters={"memory": adapter}, worker="test"
-    )
-    return Harness(
-        bot=bot, chat=MemoryChat(bot=bot, adapter=adapter), clock=clock, deliverer=deliverer
-    )
+    settings = Settings(home=home, content=CONTENT, schedules=SCHEDULES, database_url=database_url)
+    async with running(
+        settings=settings, adapters=[adapter], clock=clock, tick_seconds=None
+    ) as app:
+        yield Harness(
+            bot=app.bot,
+            chat=MemoryChat(bot=app.bot, adapter=adapter),
+            clock=clock,
+            deliverer=app.deliverer,
+            engine=app.engine,
+        )

@@ -7,7 +7,7 @@ questions and answers in the database whichever platform they were played on.
 A platform's end-to-end test implements ``Driver`` with its own stand-in server and the real
 ``studybot run`` process, then::
 
-    write_schedule(schedules_dir, SCHEDULE_NAME, first_session=simulated_now(home) + LEAD)
+    write_schedule(schedules_dir, SCHEDULE_NAME, first_meeting=simulated_now(home) + LEAD)
     await play(driver)
     assert stored_outcome(home / "studybot.db", platform="slack", channel=channel_id) == EXPECTED
 
@@ -112,7 +112,7 @@ STEPS: tuple[Step, ...] = (
     AwaitSummary(),
 )
 
-# What the weekly summary counts after these steps (label: value, as in bot.core.messages).
+# What the weekly summary counts after these steps (label: value, as in bot.core.posts).
 SUMMARY = {"Done": "2", "Partly": "1", "Behind": "1", "No check-in": "0"}
 
 
@@ -167,10 +167,10 @@ def simulated_now(home: Path) -> datetime:
     return origin + timedelta(seconds=real * float(anchor["factor"]))
 
 
-def schedule_yaml(first_session: datetime) -> str:
+def schedule_yaml(first_meeting: datetime) -> str:
     """A schedule for MML whose first session is at ``first_session`` (rounded up to the
     minute, in UTC)."""
-    moment = first_session.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    moment = first_meeting.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     lines = [
         "syllabus: mml",
         "title: Scenario group",
@@ -185,10 +185,10 @@ def schedule_yaml(first_session: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_schedule(folder: Path, name: str, *, first_session: datetime) -> Path:
+def write_schedule(folder: Path, name: str, *, first_meeting: datetime) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
-    path.write_text(schedule_yaml(first_session), encoding="utf-8")
+    path.write_text(schedule_yaml(first_meeting), encoding="utf-8")
     return path
 
 

@@ -94,7 +94,7 @@ class SlackDriver:
         assert "Welcome" in text, text
 
     async def start(self, organizer: str, schedule: str) -> None:
-        write_schedule(self.schedules, schedule, first_session=self.now() + LEAD)
+        write_schedule(self.schedules, schedule, first_meeting=self.now() + LEAD)
         before = len(self.standin.posts(self.channel))
         await self.workspace.slash(SCENARIO_USERS[organizer], f"plan {schedule}")
         posted = await self.wait(

@@ -16,8 +16,9 @@ from typing import Any
 
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.adapters.slack.settings import SlackSettings
-from bot.app import App, running
 from bot.core.clock import FakeClock
+from bot.runtime.lifespan import App, running
+from bot.runtime.settings import Settings
 from tests.standins.slack_server import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackStandIn
 from tests.standins.slack_workspace import Workspace
 
@@ -95,12 +96,9 @@ async def slack_bot(
     clock = FakeClock(clock_start)
     database = tmp_path / "slack.db"
     try:
+        where = Settings(home=tmp_path, schedules=schedules, database_url=f"sqlite:///{database}")
         async with running(
-            adapters=[adapter],
-            clock=clock,
-            database_url=f"sqlite:///{database}",
-            tick_seconds=None,
-            schedules=schedules,
+            settings=where, adapters=[adapter], clock=clock, tick_seconds=None
         ) as app:
             if not socket_mode:  # else the stand-in sends envelopes over the bot's socket
                 standin.bot_url = f"http://127.0.0.1:{adapter.http_port}/slack/events"

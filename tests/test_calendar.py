@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import local_instant, plan_calendar, split_into_sessions
-from bot.schedule_spec import Pace, ScheduleSpec
-from bot.syllabus import Library, Syllabus
+from bot.domain.calendar import local_instant, plan_calendar, split_into_meetings
+from bot.domain.schedule import Pace, ScheduleSpec
+from bot.domain.syllabus import Library, Syllabus
 
 from .conftest import CONTENT
 
@@ -81,11 +81,11 @@ common = settings(max_examples=150, deadline=None, suppress_health_check=[Health
 @common
 @given(schedules())
 def test_sessions_strictly_increase(case: tuple[Syllabus, ScheduleSpec]) -> None:
-    sessions = plan_calendar(*case)
-    starts = [s.starts_at for s in sessions]
+    meetings = plan_calendar(*case)
+    starts = [s.starts_at for s in meetings]
     assert all(a < b for a, b in itertools.pairwise(starts))
-    assert [s.index for s in sessions] == list(range(len(sessions)))
-    weeks = [s.week for s in sessions]
+    assert [s.index for s in meetings] == list(range(len(meetings)))
+    weeks = [s.week for s in meetings]
     assert weeks[0] == 1 and all(a < b for a, b in itertools.pairwise(weeks))
 
 
@@ -95,19 +95,19 @@ def test_every_reading_of_every_unit_exactly_once_in_order(
     case: tuple[Syllabus, ScheduleSpec],
 ) -> None:
     syllabus, schedule = case
-    sessions = plan_calendar(syllabus, schedule)
-    read = [(part.unit.id, r.section) for s in sessions for part in s.parts for r in part.readings]
+    meetings = plan_calendar(syllabus, schedule)
+    read = [(part.unit.id, r.section) for s in meetings for part in s.parts for r in part.readings]
     assert read == [(u.id, r.section) for u in syllabus.units for r in u.readings]
-    units_in_order = [p.unit.id for s in sessions for p in s.parts if p.part == 1]
+    units_in_order = [p.unit.id for s in meetings for p in s.parts if p.part == 1]
     assert units_in_order == [u.id for u in syllabus.units]
 
 
 @common
 @given(schedules())
 def test_no_session_falls_in_a_break(case: tuple[Syllabus, ScheduleSpec]) -> None:
-    sessions = plan_calendar(*case)
-    for session in sessions:
-        day = session.local_start.date()
+    meetings = plan_calendar(*case)
+    for meeting in meetings:
+        day = meeting.local_start.date()
         assert not any(b.start <= day <= b.end for b in case[1].breaks)
 
 
@@ -117,10 +117,10 @@ def test_meetings_keep_their_local_weekday_and_time_across_dst(
     case: tuple[Syllabus, ScheduleSpec],
 ) -> None:
     syllabus, schedule = case
-    sessions = plan_calendar(syllabus, schedule)
-    for session in sessions:
-        local = session.starts_at.astimezone(ZoneInfo(schedule.timezone))
-        assert local.date() == session.local_start.date()
+    meetings = plan_calendar(syllabus, schedule)
+    for meeting in meetings:
+        local = meeting.starts_at.astimezone(ZoneInfo(schedule.timezone))
+        assert local.date() == meeting.local_start.date()
         assert local.strftime("%A").lower() == schedule.weekday
         assert local.date() >= schedule.start
         if exists(local.date(), schedule.time, schedule.timezone):
@@ -132,42 +132,42 @@ def test_meetings_keep_their_local_weekday_and_time_across_dst(
                 - datetime.combine(local.date(), schedule.time)
                 <= timedelta(hours=1)
             )
-        reminder = session.reminder_at.astimezone(ZoneInfo(schedule.timezone))
+        reminder = meeting.reminder_at.astimezone(ZoneInfo(schedule.timezone))
         assert reminder.date() == local.date() + timedelta(days=schedule.reminder.days)
         if exists(reminder.date(), schedule.time, schedule.timezone):
             assert reminder.time() == schedule.time
-        assert session.starts_at < session.reminder_at < session.summary_at
-        assert session.summary_at - session.starts_at < timedelta(days=7, hours=1)
+        assert meeting.starts_at < meeting.reminder_at < meeting.summary_at
+        assert meeting.summary_at - meeting.starts_at < timedelta(days=7, hours=1)
 
 
 @common
 @given(st.sampled_from(BOOKS), st.integers(5, 80))
 def test_page_budget_is_kept_unless_a_single_section_is_longer(book: str, budget: int) -> None:
     syllabus = LIBRARY.get(book)
-    for parts in split_into_sessions(syllabus, Pace(pages_per_week=budget)):
+    for parts in split_into_meetings(syllabus, Pace(pages_per_week=budget)):
         pages = sum(p.pages for p in parts)
         readings = [r for p in parts for r in p.readings]
         assert pages <= budget or len(readings) == 1
 
 
 def test_a_start_that_is_not_a_meeting_day_moves_to_the_next_one() -> None:
-    sessions = plan_calendar(
+    meetings = plan_calendar(
         LIBRARY.get("mml"), spec(start="2026-10-07", weekday="monday")
     )  # a Wednesday
-    assert sessions[0].local_start.date() == date(2026, 10, 12)
+    assert meetings[0].local_start.date() == date(2026, 10, 12)
     same_day = plan_calendar(LIBRARY.get("mml"), spec(start="2026-10-12", weekday="monday"))
     assert same_day[0].local_start.date() == date(2026, 10, 12)
 
 
 def test_nine_oclock_berlin_stays_nine_oclock_when_summer_time_ends() -> None:
-    sessions = plan_calendar(LIBRARY.get("mml"), spec(start="2026-10-12", time="09:00"))
+    meetings = plan_calendar(LIBRARY.get("mml"), spec(start="2026-10-12", time="09:00"))
     # 25 October 2026: CEST (UTC+2) becomes CET (UTC+1).
-    assert [s.local_start.strftime("%Y-%m-%d %H:%M %Z") for s in sessions[:3]] == [
+    assert [s.local_start.strftime("%Y-%m-%d %H:%M %Z") for s in meetings[:3]] == [
         "2026-10-12 09:00 CEST",
         "2026-10-19 09:00 CEST",
         "2026-10-26 09:00 CET",
     ]
-    assert [s.starts_at.strftime("%H:%M") for s in sessions[:3]] == ["07:00", "07:00", "08:00"]
+    assert [s.starts_at.strftime("%H:%M") for s in meetings[:3]] == ["07:00", "07:00", "08:00"]
 
 
 def test_sydney_and_new_york_move_the_other_way() -> None:
@@ -198,10 +198,10 @@ def test_a_break_pushes_every_later_session_back_a_week() -> None:
 
 
 def test_reminder_and_summary_are_wall_clock_offsets() -> None:
-    sessions = plan_calendar(
+    meetings = plan_calendar(
         LIBRARY.get("mml"), spec(start="2026-10-19", time="18:30", reminder="3d", summary="6d 12h")
     )
-    first = sessions[0]  # Monday 19 October, CEST; the reminder on Thursday 22 is still CEST
+    first = meetings[0]  # Monday 19 October, CEST; the reminder on Thursday 22 is still CEST
     assert first.reminder_at == datetime(2026, 10, 22, 16, 30, tzinfo=UTC)
     # The summary is on Monday 26 October 06:30 local, after the switch to CET: 05:30 UTC.
     assert first.summary_at == datetime(2026, 10, 26, 5, 30, tzinfo=UTC)
@@ -209,40 +209,40 @@ def test_reminder_and_summary_are_wall_clock_offsets() -> None:
 
 def test_page_budget_splits_long_chapters_at_section_boundaries() -> None:
     mml = LIBRARY.get("mml")
-    sessions = split_into_sessions(mml, Pace(pages_per_week=30))
-    linear_algebra = [parts[0] for parts in sessions if parts[0].unit.id == "mml-02"]
+    meetings = split_into_meetings(mml, Pace(pages_per_week=30))
+    linear_algebra = [parts[0] for parts in meetings if parts[0].unit.id == "mml-02"]
     # 53 pages: sections 2 to 2.5 (27 pages), then 2.6 to the exercises (26 pages).
     assert [(p.part, p.parts, p.pages) for p in linear_algebra] == [(1, 2, 27), (2, 2, 26)]
     assert [r.section for p in linear_algebra for r in p.readings] == [
         r.section for r in mml.unit("mml-02").readings
     ]
     # Chapter 1 (6 pages) fits in a week; chapter 2 (53 pages) does not, so they do not share one.
-    assert [p.unit.id for p in sessions[0]] == ["mml-01"]
+    assert [p.unit.id for p in meetings[0]] == ["mml-01"]
 
 
 def test_short_units_share_a_week_under_a_page_budget() -> None:
     cme = LIBRARY.get("calculus-made-easy")
-    sessions = split_into_sessions(cme, Pace(pages_per_week=40))
-    assert len(sessions[0]) > 1
-    assert sum(p.pages for p in sessions[0]) <= 40
+    meetings = split_into_meetings(cme, Pace(pages_per_week=40))
+    assert len(meetings[0]) > 1
+    assert sum(p.pages for p in meetings[0]) <= 40
 
 
 def test_hours_budget_uses_the_units_estimates() -> None:
     mml = LIBRARY.get("mml")
-    whole = split_into_sessions(mml, Pace(hours_per_week=20))
+    whole = split_into_meetings(mml, Pace(hours_per_week=20))
     assert sum(p.hours for p in whole[0]) <= 20 < sum(p.hours for p in whole[0]) + whole[1][0].hours
-    sessions = split_into_sessions(mml, Pace(hours_per_week=5))
+    meetings = split_into_meetings(mml, Pace(hours_per_week=5))
     assert all(
         sum(p.hours for p in parts) <= 5 or sum(len(p.readings) for p in parts) == 1
-        for parts in sessions
+        for parts in meetings
     )
 
 
 def test_an_explicit_plan_is_followed() -> None:
-    sessions = plan_calendar(
+    meetings = plan_calendar(
         LIBRARY.get("mml"), spec(pace={"plan": [["mml-01", "mml-02"], ["mml-03"]]})
     )
-    assert [[p.unit.id for p in s.parts] for s in sessions] == [["mml-01", "mml-02"], ["mml-03"]]
+    assert [[p.unit.id for p in s.parts] for s in meetings] == [["mml-01", "mml-02"], ["mml-03"]]
 
 
 def test_a_skipped_wall_time_moves_forward_by_the_gap() -> None:

@@ -11,7 +11,8 @@ import itertools
 
 import pytest
 
-from bot.core.commands import (
+from bot.core.errors import Refusal
+from bot.core.grammar import (
     MAX_TEXT,
     ORGANIZER_ONLY,
     SPECS,
@@ -665,9 +666,9 @@ def test_usage_quotes_the_usage_line(name: str) -> None:
     assert SPECS[name].usage.startswith(f"/study {name}")
 
 
-def test_command_error_is_a_value_error_whose_text_is_the_message() -> None:
+def test_command_error_is_a_refusal_whose_text_is_the_message() -> None:
     error = CommandError("Say how the reading went.")
-    assert isinstance(error, ValueError)
+    assert isinstance(error, Refusal)
     assert str(error) == "Say how the reading went."
 
 

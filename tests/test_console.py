@@ -22,17 +22,17 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot.adapters.console import PROMPT_MARK, ConsoleAdapter
-from bot.adapters.console_chat import ConsoleChat
-from bot.adapters.transcript import Transcript
-from bot.app import running
-from bot.cli import app
+from bot.adapters.console import lines
+from bot.adapters.console.adapter import PROMPT_MARK, ConsoleAdapter, console_chat
+from bot.adapters.console.render import render_message
+from bot.adapters.console.transcript import Transcript
+from bot.cli.app import app
 from bot.core.clock import FakeClock, SystemClock
+from bot.core.delivery import delivery_key
 from bot.core.models import Actions, Button, Message, Paragraph, Place
-from bot.delivery import delivery_key
-from bot.render.text import render_message
-from bot.terminal import lines
-from bot.terminal.timeline import choose_timeline
+from bot.runtime.lifespan import running
+from bot.runtime.settings import Settings
+from bot.runtime.timeline import choose_timeline
 
 from .conftest import CONTENT
 
@@ -336,13 +336,11 @@ async def test_the_transcript_records_scheduled_posts_and_find_post_finds_them(
     transcript = tmp_path / "transcript.jsonl"
     clock = FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
     adapter = _quiet_adapter(transcript)
+    settings = Settings(home=tmp_path)
     async with running(
-        adapters=[adapter],
-        clock=clock,
-        database_url=f"sqlite:///{tmp_path / 'studybot.db'}",
-        tick_seconds=None,
+        settings=settings, adapters=[adapter], clock=clock, tick_seconds=None
     ) as bot_app:
-        chat = ConsoleChat(bot=bot_app.bot, adapter=adapter)
+        chat = console_chat(bot=bot_app.bot, adapter=adapter)
         await chat.command(START_MML.removeprefix("/study "), by="alice")
         clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))  # 18:00 in Berlin
         report = await bot_app.deliverer.tick()
@@ -365,13 +363,13 @@ async def test_the_transcript_records_scheduled_posts_and_find_post_finds_them(
 
 async def test_a_post_sent_just_before_a_kill_is_not_sent_again(tmp_path: Path) -> None:
     transcript = tmp_path / "transcript.jsonl"
-    database = f"sqlite:///{tmp_path / 'studybot.db'}"
+    settings = Settings(home=tmp_path)
     clock = FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
     first = _quiet_adapter(transcript)
     async with running(
-        adapters=[first], clock=clock, database_url=database, tick_seconds=None
+        settings=settings, adapters=[first], clock=clock, tick_seconds=None
     ) as bot_app:
-        chat = ConsoleChat(bot=bot_app.bot, adapter=first)
+        chat = console_chat(bot=bot_app.bot, adapter=first)
         await chat.command(START_MML.removeprefix("/study "), by="alice")
         clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
         claimed = await bot_app.deliverer.claim(clock.now())  # a tick claims the kickoff ...
@@ -384,7 +382,7 @@ async def test_a_post_sent_just_before_a_kill_is_not_sent_again(tmp_path: Path) 
     printed = io.StringIO()
     second = _quiet_adapter(transcript, printed)
     async with running(
-        adapters=[second], clock=clock, database_url=database, tick_seconds=None
+        settings=settings, adapters=[second], clock=clock, tick_seconds=None
     ) as bot_app:
         report = await bot_app.deliverer.tick()
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.syllabus import Library, Syllabus
+from bot.domain.syllabus import Library, Syllabus
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = Path(os.environ.get("STUDYBOT_FACTS", REPO.parent / "shared" / "content-facts.md"))

@@ -36,7 +36,7 @@ async def started(h: Harness) -> None:
 
 
 async def count(h: Harness, model) -> int:  # type: ignore[no-untyped-def]
-    async with h.bot.sessions() as db:
+    async with h.bot.sessionmaker() as db:
         return await db.scalar(select(func.count()).select_from(model))
 
 
@@ -76,7 +76,7 @@ async def test_first_to_start_becomes_organizer_and_others_are_refused(harness: 
         "organizer add bob",
     ):
         assert "Only organizers can" in text(await harness.chat.command(command, by="bob")), command
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         roles = dict((await db.execute(select(Member.display_name, Member.role))).all())
     assert roles == {"ada": "organizer", "bob": "member"}
     assert await count(harness, Run) == 1
@@ -115,7 +115,7 @@ async def test_checkin_replaces_and_is_per_session(harness: Harness) -> None:
         await harness.chat.command("checkin partial chapter 1 was long", by="bob")
     )
     assert "done" in text(await harness.chat.command("checkin done finished it", by="bob"))
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         rows = (await db.scalars(select(CheckIn))).all()
     assert [(r.status, r.note) for r in rows] == [("done", "finished it")]
 
@@ -143,7 +143,7 @@ async def test_checkin_buttons_record_and_stale_buttons_do_not(harness: Harness)
     stale = await harness.chat.click("checkin", buttons[2].value, by="cy")
     assert "run that has ended" in text(stale)
     assert "not valid" in text(await harness.chat.click("checkin", "bogus", by="cy"))
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         assert (await db.scalars(select(CheckIn.status))).all() == ["done"]
 
 
@@ -185,10 +185,10 @@ async def test_a_checkmark_from_the_asker_resolves_and_from_others_does_nothing(
     question_post = harness.chat.channel_posts()[-1]
     await harness.chat.react(question_post.ref, "white_check_mark", by="cy")
     await harness.chat.react(question_post.ref, "thumbsup", by="bob")
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         assert await db.scalar(select(Question.status)) == "open"
     await harness.chat.react(question_post.ref, "white_check_mark", by="bob")
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         assert await db.scalar(select(Question.status)) == "resolved"
 
 
@@ -286,7 +286,7 @@ async def test_leave_and_rejoin_by_channel_membership(harness: Harness) -> None:
     assert "not in this group" not in text(
         await harness.chat.command("me", by="bob")
     )  # kept, but left
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         left = await db.scalar(select(Member.left_at).where(Member.display_name == "bob"))
     assert left is not None
     assert "Welcome" in text(await harness.chat.join("bob"))
@@ -434,7 +434,7 @@ async def test_a_broken_upload_gets_the_validation_report_and_changes_nothing(
     assert "There is no syllabus `my-book`" in text(
         await harness.chat.command("syllabus show my-book", by="ada")
     )
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         assert await db.scalar(select(func.count()).select_from(Run)) == 1
 
 

@@ -102,9 +102,9 @@ def ledger(home: Path) -> list[tuple[int, str, int, str, str | None]]:
         return []  # the tables are not there yet
 
 
-def session_of(key: str) -> tuple[int, str]:
-    _, _run, session, kind, seq = key.split(":")
-    return int(session.removeprefix("session")), f"{kind}:{seq}"
+def meeting_of(key: str) -> tuple[int, str]:
+    _, _run, meeting, kind, seq = key.split(":")
+    return int(meeting.removeprefix("session")), f"{kind}:{seq}"
 
 
 def test_sigkill_mid_tick_then_restart_sends_every_due_post_exactly_once(tmp_path: Path) -> None:
@@ -139,9 +139,9 @@ def test_sigkill_mid_tick_then_restart_sends_every_due_post_exactly_once(tmp_pat
     keys = transcript_keys(transcript)
     twice = [key for key, n in Counter(keys).items() if n > 1]
     assert not twice, f"sent twice: {twice}"
-    sessions = Counter(session_of(k) for k in keys)
-    assert {k for (s, k) in sessions if s == 1} == WEEK_ONE
-    assert {k for (s, k) in sessions if s == 2} >= WEEK_TWO_KICKOFF
+    meetings = Counter(meeting_of(k) for k in keys)
+    assert {k for (s, k) in meetings if s == 1} == WEEK_ONE
+    assert {k for (s, k) in meetings if s == 2} >= WEEK_TWO_KICKOFF
 
     rows = ledger(home)
     assert len(rows) == len(ROWS_CHECKED)

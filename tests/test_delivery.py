@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select, text
 
-from bot.delivery import Deliverer
+from bot.core.delivery import Deliverer
 from bot.store.models import Delivery, Run
 
 from .core_harness import Harness
@@ -20,7 +20,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def ledger(h: Harness) -> list[Delivery]:
-    async with h.bot.sessions() as db:
+    async with h.bot.sessionmaker() as db:
         return list(await db.scalars(select(Delivery).order_by(Delivery.id)))
 
 
@@ -42,7 +42,7 @@ async def test_a_twelve_week_run_posts_everything_once_at_local_time(harness: Ha
     rows = await ledger(harness)
     assert {r.status for r in rows} == {"sent"}
     assert sorted(keys) == sorted(
-        f"studybot:run{r.run_id}:session{r.session_id}:{r.kind}:{r.seq}" for r in rows
+        f"studybot:run{r.run_id}:session{r.meeting_id}:{r.kind}:{r.seq}" for r in rows
     )
 
     kickoffs = [s for s in chat.channel_posts() if s.text.startswith("Week ")]
@@ -79,7 +79,7 @@ async def test_a_twelve_week_run_posts_everything_once_at_local_time(harness: Ha
         and s.text.startswith("Week")
     ]
     assert "last session" in summaries[-1].text
-    async with harness.bot.sessions() as db:
+    async with harness.bot.sessionmaker() as db:
         assert await db.scalar(select(Run.status)) == "finished"
 
 
@@ -144,7 +144,7 @@ async def test_a_crash_after_sending_does_not_send_twice(harness: Harness) -> No
     await harness.chat.command("plan mml-berlin-mondays", by="ada")
     harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
     crashed = Deliverer(
-        sessions=harness.bot.sessions,
+        sessionmaker=harness.bot.sessionmaker,
         clock=harness.clock,
         adapters={"memory": harness.chat.adapter},
         worker="dead",
@@ -173,7 +173,7 @@ async def test_two_deliverers_never_send_the_same_post(harness: Harness) -> None
     """Two bot processes sharing one database tick at the same moment."""
     await harness.chat.command("plan mml-berlin-mondays", by="ada")
     other = Deliverer(
-        sessions=harness.bot.sessions,
+        sessionmaker=harness.bot.sessionmaker,
         clock=harness.clock,
         adapters={"memory": harness.chat.adapter},
         worker="other",
@@ -202,10 +202,11 @@ async def test_a_paused_run_posts_nothing_until_resumed(harness: Harness) -> Non
     assert "Introduction and Motivation" in kickoffs[0].text
 
 
-async def test_a_tick_with_nothing_due_is_one_indexed_query(harness: Harness, engine) -> None:  # type: ignore[no-untyped-def]
+async def test_a_tick_with_nothing_due_is_one_indexed_query(harness: Harness) -> None:
     for channel in ("a", "b", "c"):
         harness.chat.channel = channel
         await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    engine = harness.engine
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]

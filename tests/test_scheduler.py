@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.delivery import TickReport
-from bot.scheduler import TICK_JOB_ID, TickScheduler
+from bot.core.delivery import TickReport
+from bot.runtime.ticker import TICK_JOB_ID, Ticker
 
 
 class CountingDeliverer:
@@ -25,7 +25,7 @@ class CountingDeliverer:
 
 async def test_the_tick_job_runs_repeatedly_and_survives_a_failing_tick() -> None:
     deliverer = CountingDeliverer(ticks_wanted=3)
-    scheduler = TickScheduler(deliverer, interval_seconds=0.01)  # type: ignore[arg-type]
+    scheduler = Ticker(deliverer, interval_seconds=0.01)  # type: ignore[arg-type]
     scheduler.start()
     try:
         assert [job.id for job in scheduler._scheduler.get_jobs()] == [TICK_JOB_ID]

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from bot.adapters.slack.adapter import SlackAdapter, SlackStartError
 from bot.adapters.slack.listeners import RESOLVE_IN_SLACK, UNKNOWN_BUTTON
 from bot.adapters.slack.settings import SlackSettings
-from bot.cli import app as cli
+from bot.cli.app import app as cli
 from bot.core.models import Message, Paragraph, Place
 from tests.bot_port import HandlerOnly
 from tests.slack_harness import ADA, BEA, CY, DEV, FIRST_KICKOFF, SlackHarness, slack_bot

@@ -26,7 +26,7 @@ from bot.adapters.slack.manifest import (
     bot_scopes,
     build_manifest,
 )
-from bot.cli import app
+from bot.cli.app import app
 from tests.standins.slack_spec import scopes_of
 
 SLACK_PACKAGE = Path(__file__).resolve().parent.parent / "bot" / "adapters" / "slack"

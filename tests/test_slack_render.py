@@ -16,20 +16,20 @@ from bot.adapters.slack.payloads import (
     member_text,
     mentions,
 )
-from bot.core import messages
+from bot.core import posts
 from bot.core.models import (
     Actions,
     Attachment,
     Button,
-    Context,
     Fields,
     Heading,
     Link,
     Links,
     Message,
     Paragraph,
+    SmallPrint,
 )
-from bot.syllabus import Library
+from bot.domain.syllabus import Library
 from tests.conftest import CONTENT
 from tests.standins.slack_blocks import blocks_problems, view_problems
 
@@ -82,7 +82,7 @@ def test_limits_of_headers_buttons_fields_and_blocks() -> None:
             Heading("second heading"),
             Fields(tuple((f"k{n}", f"v{n}") for n in range(13))),
             Actions(tuple(Button("B" * 100, "checkin", f"{n}:done") for n in range(30))),
-            Context("small print"),
+            SmallPrint("small print"),
             *(Paragraph(f"p{n}") for n in range(60)),
         ),
     )
@@ -125,9 +125,9 @@ def test_attachments_are_shown_inline_as_code() -> None:
 
 
 def test_every_kickoff_of_every_shipped_syllabus_fits_block_kit() -> None:
-    from bot.core.services.runs import _session_row, content_of
-    from bot.schedule import plan_calendar
-    from bot.schedule_spec import ScheduleSpec
+    from bot.core.services.runs import _meeting_row, content_of
+    from bot.domain.calendar import plan_calendar
+    from bot.domain.schedule import ScheduleSpec
 
     library = Library(CONTENT)
     for syllabus_id in library.ids():
@@ -137,11 +137,11 @@ def test_every_kickoff_of_every_shipped_syllabus_fits_block_kit() -> None:
              "timezone": "UTC"}
         )  # fmt: skip
         planned = plan_calendar(syllabus, spec)
-        for n, row in enumerate(_session_row(SimpleNamespace(id=1), p) for p in planned):  # type: ignore[arg-type]
+        for n, row in enumerate(_meeting_row(SimpleNamespace(id=1), p) for p in planned):  # type: ignore[arg-type]
             row.id = n + 1
-            message = messages.kickoff(
+            message = posts.kickoff(
                 syllabus=syllabus,
-                session=row,
+                meeting=row,
                 contents=content_of(row, syllabus),
                 total=len(planned),
                 zone="UTC",
@@ -149,7 +149,7 @@ def test_every_kickoff_of_every_shipped_syllabus_fits_block_kit() -> None:
             assert blocks_problems(render.render_blocks(message)) == [], (syllabus_id, n)
             assert len(render.fallback_text(message)) <= render.FALLBACK_LIMIT
             for number, question in enumerate(content_of(row, syllabus)[0].unit.questions, 1):
-                post = messages.discussion_question(number, question, "unit")
+                post = posts.discussion_question(number, question, "unit")
                 assert blocks_problems(render.render_blocks(post)) == []
 
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot.adapters.slack import from_env
 from bot.adapters.slack.adapter import retry_handlers
-from bot.cli import app
-from bot.run import PlatformConfigError
+from bot.cli.app import app
+from bot.core.errors import PlatformConfigError
 from tests.standins.slack_server import BOT_TOKEN, SlackStandIn, sign
 from tests.standins.slack_spec import check_call
 

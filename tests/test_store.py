@@ -10,12 +10,13 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.datafile import DataFileError
+from bot.domain.datafile import DataFileError
+from bot.domain.syllabus import Library
+from bot.runtime.settings import Settings
 from bot.store.engine import DatabaseConfigError, create_engine, database_url, session_factory
 from bot.store.migrate import check, current_revision, head_revision, upgrade
-from bot.store.models import Base, CheckIn, Delivery, Group, Member, Run, Session, StoredSyllabus
+from bot.store.models import Base, CheckIn, Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import import_syllabus_file, save_syllabus, syllabus_of
-from bot.syllabus import Library
 
 from .conftest import BROKEN, CONTENT
 
@@ -37,10 +38,10 @@ async def test_upgrade_twice_is_harmless(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == head_revision()
 
 
-async def _group_run_session(engine: AsyncEngine) -> tuple[int, int, int]:
-    sessions = session_factory(engine)
+async def _group_run_meeting(engine: AsyncEngine) -> tuple[int, int, int]:
+    sessionmaker = session_factory(engine)
     syllabus = Library(CONTENT).get("mml")
-    async with sessions.begin() as db:
+    async with sessionmaker.begin() as db:
         group = Group(platform="console", workspace="local", channel="general")
         db.add(group)
         await db.flush()
@@ -52,7 +53,7 @@ async def _group_run_session(engine: AsyncEngine) -> tuple[int, int, int]:
         db.add(run)
         await db.flush()
         start = datetime(2026, 10, 5, 16, 30, tzinfo=UTC)
-        session = Session(
+        meeting = Meeting(
             run_id=run.id,
             index=0,
             week=1,
@@ -63,33 +64,33 @@ async def _group_run_session(engine: AsyncEngine) -> tuple[int, int, int]:
             units=["mml-02"],
             readings=[],
         )
-        db.add(session)
+        db.add(meeting)
         await db.flush()
-        return member.id, run.id, session.id
+        return member.id, run.id, meeting.id
 
 
 async def test_timestamps_come_back_aware_and_in_utc(engine: AsyncEngine) -> None:
-    _member_id, _run_id, session_id = await _group_run_session(engine)
+    _member_id, _run_id, meeting_id = await _group_run_meeting(engine)
     berlin_evening = datetime(2026, 10, 5, 18, 30, tzinfo=timezone(timedelta(hours=2)))
     async with session_factory(engine).begin() as db:
-        row = await db.get(Session, session_id)
+        row = await db.get(Meeting, meeting_id)
         assert row is not None
         row.starts_at = berlin_evening
     async with session_factory(engine)() as db:
-        stored = await db.scalar(select(Session.starts_at).where(Session.id == session_id))
+        stored = await db.scalar(select(Meeting.starts_at).where(Meeting.id == meeting_id))
     assert stored == berlin_evening
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
     assert (stored.hour, stored.minute) == (16, 30)
 
 
 async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
-    _member_id, run_id, session_id = await _group_run_session(engine)
+    _member_id, run_id, meeting_id = await _group_run_meeting(engine)
     with pytest.raises(Exception, match="naive datetime"):
         async with session_factory(engine).begin() as db:
             db.add(
                 Delivery(
                     run_id=run_id,
-                    session_id=session_id,
+                    meeting_id=meeting_id,
                     kind="kickoff",
                     due_at=datetime(2026, 1, 1),
                 )
@@ -97,28 +98,28 @@ async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
 
 
 async def test_one_checkin_per_member_and_session(engine: AsyncEngine) -> None:
-    member_id, _run_id, session_id = await _group_run_session(engine)
+    member_id, _run_id, meeting_id = await _group_run_meeting(engine)
     async with session_factory(engine).begin() as db:
-        db.add(CheckIn(session_id=session_id, member_id=member_id, status="done"))
+        db.add(CheckIn(meeting_id=meeting_id, member_id=member_id, status="done"))
     with pytest.raises(IntegrityError):
         async with session_factory(engine).begin() as db:
-            db.add(CheckIn(session_id=session_id, member_id=member_id, status="behind"))
+            db.add(CheckIn(meeting_id=meeting_id, member_id=member_id, status="behind"))
 
 
 async def test_delivery_key_is_unique_and_status_is_checked(engine: AsyncEngine) -> None:
-    _member_id, run_id, session_id = await _group_run_session(engine)
+    _member_id, run_id, meeting_id = await _group_run_meeting(engine)
     due = datetime(2026, 10, 5, 16, 30, tzinfo=UTC)
     async with session_factory(engine).begin() as db:
-        db.add(Delivery(run_id=run_id, session_id=session_id, kind="kickoff", due_at=due))
+        db.add(Delivery(run_id=run_id, meeting_id=meeting_id, kind="kickoff", due_at=due))
     with pytest.raises(IntegrityError):
         async with session_factory(engine).begin() as db:
-            db.add(Delivery(run_id=run_id, session_id=session_id, kind="kickoff", due_at=due))
+            db.add(Delivery(run_id=run_id, meeting_id=meeting_id, kind="kickoff", due_at=due))
     with pytest.raises(IntegrityError):
         async with session_factory(engine).begin() as db:
             db.add(
                 Delivery(
                     run_id=run_id,
-                    session_id=session_id,
+                    meeting_id=meeting_id,
                     kind="kickoff",
                     seq=1,
                     due_at=due,
@@ -128,9 +129,9 @@ async def test_delivery_key_is_unique_and_status_is_checked(engine: AsyncEngine)
 
 
 async def test_a_syllabus_is_stored_once_per_content_hash(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
+    sessionmaker = session_factory(engine)
     mml = Library(CONTENT).get("mml")
-    async with sessions.begin() as db:
+    async with sessionmaker.begin() as db:
         first = await save_syllabus(db, mml)
         again = await save_syllabus(db, mml)
     assert first.id == again.id
@@ -141,17 +142,17 @@ async def test_a_syllabus_is_stored_once_per_content_hash(engine: AsyncEngine) -
 async def test_an_edited_file_is_a_new_copy_and_the_old_one_stays(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    sessions = session_factory(engine)
+    sessionmaker = session_factory(engine)
     original = (CONTENT / "mml.yaml").read_text(encoding="utf-8")
     edited = tmp_path / "mml.yaml"
     edited.write_text(
         original.replace("title: Linear Algebra", "title: Linear Algebra (edited)", 1),
         encoding="utf-8",
     )
-    old = await import_syllabus_file(sessions, CONTENT / "mml.yaml")
-    new = await import_syllabus_file(sessions, edited)
+    old = await import_syllabus_file(sessionmaker, CONTENT / "mml.yaml", library=Library(CONTENT))
+    new = await import_syllabus_file(sessionmaker, edited, library=Library(CONTENT))
     assert old.content_hash != new.content_hash
-    async with sessions() as db:
+    async with sessionmaker() as db:
         rows = (await db.scalars(select(StoredSyllabus).order_by(StoredSyllabus.id))).all()
     assert [r.content_hash for r in rows] == [old.content_hash, new.content_hash]
     assert syllabus_of(rows[0]).unit("mml-02").title == "Linear Algebra"
@@ -159,18 +160,17 @@ async def test_an_edited_file_is_a_new_copy_and_the_old_one_stays(
 
 @pytest.mark.parametrize("broken", sorted(p.name for p in BROKEN.glob("syllabus-*.yaml")))
 async def test_a_file_that_fails_writes_nothing(engine: AsyncEngine, broken: str) -> None:
-    sessions = session_factory(engine)
+    sessionmaker = session_factory(engine)
     with pytest.raises(DataFileError):
-        await import_syllabus_file(sessions, BROKEN / broken)
-    async with sessions() as db:
+        await import_syllabus_file(sessionmaker, BROKEN / broken, library=Library(CONTENT))
+    async with sessionmaker() as db:
         assert await db.scalar(select(func.count()).select_from(StoredSyllabus)) == 0
 
 
-def test_default_database_is_a_sqlite_file_under_studybot_home(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("STUDYBOT_HOME", str(tmp_path))
-    assert database_url() == f"sqlite+aiosqlite:///{tmp_path / 'studybot.db'}"
+def test_default_database_is_a_sqlite_file_under_studybot_home(tmp_path: Path) -> None:
+    settings = Settings.from_env({"STUDYBOT_HOME": str(tmp_path)})
+    url = database_url(settings.database_url, home=settings.home)
+    assert url == f"sqlite+aiosqlite:///{tmp_path / 'studybot.db'}"
 
 
 @pytest.mark.parametrize(

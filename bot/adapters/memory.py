@@ -1,31 +1,19 @@
 """An in-memory chat platform for tests: push events as any member, pop what the bot said.
 
-``MemoryAdapter`` implements the Adapter protocol by recording every post; ``MemoryChat`` plays
-members (join, commands, thread replies, reactions, clicks) and keeps ephemeral replies apart
-from what the channel sees, like a real platform.
+``MemoryAdapter`` implements the Adapter protocol by recording every post; ``MemoryChat`` (the
+shared ``Chat`` driver on it) plays members and keeps ephemeral replies apart from what the
+channel sees, like a real platform.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from bot.core.bot import StudyBot
-from bot.core.models import (
-    ActionEvent,
-    CommandEvent,
-    Incoming,
-    MembershipEvent,
-    Message,
-    Person,
-    Place,
-    ReactionEvent,
-    Reply,
-    ThreadMessageEvent,
-)
+from bot.adapters.chat import Chat
+from bot.core.models import Incoming, Message, Person, Place, Reply
 from bot.core.ports import BotPort, Clock
 
 
@@ -53,6 +41,7 @@ class MemoryAdapter:
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.said: list[Said] = []
         self.clock = clock
+        self.admins: set[str] = set()  # names the platform calls admins
         self._refs = itertools.count(1)
 
     def record(self, said: Said) -> None:
@@ -93,113 +82,48 @@ class MemoryAdapter:
         return next((s.ref for s in self.said if s.key == key), None)
 
     async def start(self, bot: BotPort) -> None:
-        pass  # MemoryChat pushes events itself
+        """Nothing to connect: ``MemoryChat`` pushes events itself."""
 
     async def stop(self) -> None:
-        pass
+        """Nothing to release."""
 
-
-@dataclass
-class MemoryChat:
-    """A channel with people in it, driving a StudyBot through a MemoryAdapter."""
-
-    bot: StudyBot
-    adapter: MemoryAdapter
-    channel: str = "study-group"
-    workspace: str = "local"
-    admins: set[str] = field(default_factory=set)
-    _events: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _seen: int = 0
-    inbox: deque[Said] = field(default_factory=deque)
-
-    def place(self, thread: str | None = None) -> Place:
-        return Place(
-            platform=self.adapter.platform,
-            workspace=self.workspace,
-            channel=self.channel,
-            thread=thread,
-        )
+    # --- the ChatScreen protocol: members are played by ``MemoryChat`` --------------------------
 
     def person(self, name: str) -> Person:
+        """``ada`` is the user ``U-ada``."""
         return Person(user_id=f"U-{name}", name=name, is_admin=name in self.admins)
 
-    async def _send(self, event: Incoming) -> Reply | None:
-        reply = await self.bot.handle(event)
-        if reply is not None:
-            kind = "ephemeral" if reply.ephemeral else "post"
-            self.adapter.record(
-                Said(kind, f"r{event.event_id}", reply.message, self.channel, to=event.who.user_id)
-            )
-        return reply
+    def show_reply(self, reply: Reply, *, event: Incoming, channel: str) -> None:
+        """Recorded as ``ephemeral`` (to the member) or as a channel ``post``."""
+        kind = "ephemeral" if reply.ephemeral else "post"
+        self.record(Said(kind, f"r{event.event_id}", reply.message, channel, to=event.who.user_id))
 
-    def _id(self, event_id: str | None) -> str:
-        return event_id or f"e{next(self._events)}"
+    def show_command(self, name: str, text: str) -> None:
+        """Not recorded: tests know what they typed."""
 
-    async def command(
-        self, text: str, *, by: str, thread: str | None = None, event_id: str | None = None
-    ) -> Reply | None:
-        return await self._send(
-            CommandEvent(
-                who=self.person(by),
-                where=self.place(thread),
-                event_id=self._id(event_id),
-                text=text,
-            )
-        )
+    def show_member_message(self, name: str, thread: str, text: str, *, event_id: str) -> str:
+        """A member's message is named after its event."""
+        return f"msg-{event_id}"
 
-    async def reply_in_thread(
-        self, thread: str, text: str, *, by: str, event_id: str | None = None
-    ) -> Reply | None:
-        event_id = self._id(event_id)
-        return await self._send(
-            ThreadMessageEvent(
-                who=self.person(by),
-                where=self.place(thread),
-                event_id=event_id,
-                text=text,
-                message_ref=f"msg-{event_id}",
-            )
-        )
+    def show_reaction(self, name: str, ref: str, emoji: str) -> None:
+        """Not recorded."""
 
-    async def react(
-        self, message_ref: str, emoji: str, *, by: str, event_id: str | None = None
-    ) -> Reply | None:
-        return await self._send(
-            ReactionEvent(
-                who=self.person(by),
-                where=self.place(),
-                event_id=self._id(event_id),
-                emoji=emoji,
-                message_ref=message_ref,
-            )
-        )
+    def show_membership(self, name: str, *, joined: bool, channel: str) -> None:
+        """Not recorded."""
 
-    async def click(
-        self, action: str, value: str, *, by: str, event_id: str | None = None
-    ) -> Reply | None:
-        return await self._send(
-            ActionEvent(
-                who=self.person(by),
-                where=self.place(),
-                event_id=self._id(event_id),
-                action=action,
-                value=value,
-            )
-        )
 
-    async def join(self, name: str, *, event_id: str | None = None) -> Reply | None:
-        return await self._send(
-            MembershipEvent(
-                who=self.person(name), where=self.place(), event_id=self._id(event_id), joined=True
-            )
-        )
+class MemoryChat(Chat):
+    """The chat the core tests drive: a ``Chat`` on a ``MemoryAdapter``, plus what they read."""
 
-    async def leave(self, name: str, *, event_id: str | None = None) -> Reply | None:
-        return await self._send(
-            MembershipEvent(
-                who=self.person(name), where=self.place(), event_id=self._id(event_id), joined=False
-            )
-        )
+    def __init__(self, *, bot: BotPort, adapter: MemoryAdapter, **options: str) -> None:
+        super().__init__(bot=bot, screen=adapter, **options)
+        self.adapter = adapter
+        self._seen = 0
+
+    @property
+    def admins(self) -> set[str]:
+        """Names the platform calls admins (they count as organizers)."""
+        return self.adapter.admins
 
     def pop_all(self) -> list[Said]:
         """Everything said since the last pop, oldest first."""
@@ -208,6 +132,7 @@ class MemoryChat:
         return new
 
     def channel_posts(self, kind: str = "post") -> list[Said]:
+        """What the whole channel saw, of one kind."""
         return [
             s
             for s in self.adapter.said

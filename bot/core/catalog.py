@@ -3,7 +3,8 @@ schedule files, time zones, the channels that have groups.
 
 Read-only and quick (Discord wants autocomplete answered within three seconds), so it reads the
 bot's library, schedules folder and database directly instead of going through
-``StudyBot.handle``, which records every event it sees. Adapters reach it as ``bot.catalog``.
+``StudyBot.handle``, which records every event it sees. Adapters reach it as ``bot.catalog``
+(the ``Catalog`` protocol in ``bot.core.ports``).
 """
 
 from __future__ import annotations
@@ -17,19 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.models import Place
+from bot.core.ports import Suggestion
 from bot.core.services import groups, runs
-from bot.datafile import DataFileError
+from bot.domain.datafile import DataFileError
+from bot.domain.syllabus import Library
 from bot.store.models import Group, StoredSyllabus
-from bot.syllabus import Library
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 suggestions; no platform shows more
 NAME_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    name: str  # what the member sees
-    value: str  # what the option receives
 
 
 @cache
@@ -52,17 +48,20 @@ def upload_source(place: Place) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Catalog:
+class StoredCatalog:
+    """The ``Catalog`` port, read from the library, the schedules folder and (when given) the
+    database; without a database it offers only what the folders hold."""
+
     library: Library
     schedules: Path
-    sessions: async_sessionmaker[AsyncSession] | None = None
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     async def syllabi(self, place: Place, typed: str, *, loaded: bool = True) -> list[Suggestion]:
         """The shipped syllabi and (``loaded``) those loaded in this channel with
         ``/study syllabus load``, which ``/study start`` can use and ``syllabus show`` cannot."""
         found: dict[str, str] = {}
-        if loaded and self.sessions is not None:
-            async with self.sessions() as db:
+        if loaded and self.sessionmaker is not None:
+            async with self.sessionmaker() as db:
                 rows = await db.execute(
                     select(StoredSyllabus.syllabus_id, StoredSyllabus.title).where(
                         StoredSyllabus.source == upload_source(place)
@@ -80,9 +79,9 @@ class Catalog:
 
     async def units(self, place: Place, typed: str) -> list[Suggestion]:
         """The units of the syllabus this channel's group reads (or read last)."""
-        if self.sessions is None:
+        if self.sessionmaker is None:
             return []
-        async with self.sessions() as db:
+        async with self.sessionmaker() as db:
             group = await groups.find_group(db, place.channel_only)
             run = await runs.latest_run(db, group) if group is not None else None
             if run is None:
@@ -102,9 +101,9 @@ class Catalog:
 
     async def group_channels(self, *, platform: str, workspace: str) -> list[str] | None:
         """The channels of a server that have a group; None when the database is not known."""
-        if self.sessions is None:
+        if self.sessionmaker is None:
             return None
-        async with self.sessions() as db:
+        async with self.sessionmaker() as db:
             rows = await db.scalars(
                 select(Group.channel).where(
                     Group.platform == platform, Group.workspace == workspace

@@ -10,30 +10,30 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.messages import cite
 from bot.core.models import Attachment
+from bot.core.posts import cite
 from bot.core.services import runs
-from bot.store.models import CheckIn, Member, Run, Session
-from bot.syllabus import Syllabus
+from bot.domain.syllabus import Syllabus
+from bot.store.models import CheckIn, Meeting, Member, Run
 
 
 async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
     rows = await db.execute(
         select(
-            Session.index,
-            Session.week,
-            Session.starts_at,
-            Session.title,
+            Meeting.index,
+            Meeting.week,
+            Meeting.starts_at,
+            Meeting.title,
             Member.display_name,
             Member.user_id,
             CheckIn.status,
             CheckIn.note,
             CheckIn.updated_at,
         )
-        .join(CheckIn, CheckIn.session_id == Session.id)
+        .join(CheckIn, CheckIn.meeting_id == Meeting.id)
         .join(Member, Member.id == CheckIn.member_id)
-        .where(Session.run_id == run.id)
-        .order_by(Session.index, Member.display_name)
+        .where(Meeting.run_id == run.id)
+        .order_by(Meeting.index, Member.display_name)
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -81,14 +81,14 @@ async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attach
     calendar.add("prodid", "-//studybot//study group calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{syllabus.title} study group")
-    for session in await runs.sessions_of(db, run):
+    for meeting in await runs.meetings_of(db, run):
         event = Event()
-        event.add("uid", f"studybot-run{run.id}-session{session.index + 1}@studybot")
-        event.add("summary", f"Study group: {session.title}")
-        event.add("dtstart", session.starts_at)
+        event.add("uid", f"studybot-run{run.id}-session{meeting.index + 1}@studybot")
+        event.add("summary", f"Study group: {meeting.title}")
+        event.add("dtstart", meeting.starts_at)
         event.add("duration", timedelta(hours=1))
         event.add("dtstamp", run.created_at)
-        readings = "; ".join(cite(r["section"], r["title"], r["pages"]) for r in session.readings)
+        readings = "; ".join(cite(r["section"], r["title"], r["pages"]) for r in meeting.readings)
         event.add("description", f"{syllabus.title}. Read: {readings}")
         calendar.add_component(event)
     return Attachment(

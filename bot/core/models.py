@@ -40,6 +40,10 @@ class Person:
     is_admin: bool = False
 
 
+# A reaction with one of these on a Q&A question (or in its thread) resolves it.
+RESOLVE_EMOJI = frozenset({"white_check_mark", "heavy_check_mark", "✅", "✔️", "☑️"})
+
+
 # --- incoming -----------------------------------------------------------------------------------
 
 
@@ -148,13 +152,13 @@ class Actions:
 
 
 @dataclass(frozen=True)
-class Context:
+class SmallPrint:
     """Small print under a message."""
 
     text: str
 
 
-Block = Heading | Paragraph | Bullets | Links | Fields | Actions | Context
+Block = Heading | Paragraph | Bullets | Links | Fields | Actions | SmallPrint
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,48 @@
-"""The two protocols the core needs from the outside world: a chat platform and a clock."""
+"""The ports: what the core needs from the outside world (a chat platform, a clock) and what
+it offers adapters (``BotPort`` and its ``Catalog``). Plain types only: no SQLAlchemy here."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.catalog import Catalog
 from bot.core.models import Incoming, Message, Place, Reply
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One autocomplete choice."""
+
+    name: str  # what the member sees
+    value: str  # what the option receives
+
+
+class Catalog(Protocol):
+    """The choices a platform may offer while a member types (Discord autocomplete): quick and
+    read-only, so it never goes through ``handle``, which records every event."""
+
+    async def syllabi(self, place: Place, typed: str, *, loaded: bool = True) -> list[Suggestion]:
+        """Syllabus ids: the shipped ones and (``loaded``) those loaded in this channel."""
+        ...
+
+    async def units(self, place: Place, typed: str) -> list[Suggestion]:
+        """The units of the syllabus this channel's group reads (or read last)."""
+        ...
+
+    def schedule_files(self, typed: str) -> list[Suggestion]:
+        """Schedule files ``/study plan`` can start from."""
+        ...
+
+    def timezones(self, typed: str) -> list[Suggestion]:
+        """IANA time zone names."""
+        ...
+
+    async def group_channels(self, *, platform: str, workspace: str) -> list[str] | None:
+        """The channels of a workspace that have a group; None when that cannot be known."""
+        ...
+
 
 EventHandler = Callable[[Incoming], Awaitable[Reply | None]]
 """What an adapter calls for each platform event (``StudyBot.handle``); it shows the reply."""

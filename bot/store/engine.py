@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import event
@@ -10,8 +9,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
-
-from bot.paths import studybot_home
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -26,11 +23,12 @@ class DatabaseConfigError(ValueError):
     """DATABASE_URL names something studybot cannot use."""
 
 
-def database_url(configured: str | None = None) -> str:
-    """The async SQLAlchemy URL to use. ``postgresql://`` and ``sqlite://`` get async drivers."""
-    url = configured if configured is not None else os.environ.get("DATABASE_URL", "")
+def database_url(configured: str, *, home: Path = Path()) -> str:
+    """The async SQLAlchemy URL for DATABASE_URL (``configured``); "" means a SQLite file under
+    ``home``. ``postgresql://`` and ``sqlite://`` get async drivers."""
+    url = configured
     if not url.strip():
-        return f"sqlite+aiosqlite:///{(studybot_home() / 'studybot.db').resolve()}"
+        return f"sqlite+aiosqlite:///{(home / 'studybot.db').resolve()}"
     try:
         parsed = make_url(url.strip())
     except ArgumentError:
@@ -46,8 +44,9 @@ def database_url(configured: str | None = None) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str | None = None) -> AsyncEngine:
-    engine = create_async_engine(database_url(url), pool_pre_ping=True)
+def create_engine(url: str, *, home: Path = Path()) -> AsyncEngine:
+    """An engine for DATABASE_URL ``url`` (see ``database_url``), with SQLite set up to be safe."""
+    engine = create_async_engine(database_url(url, home=home), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if database and database != ":memory:":

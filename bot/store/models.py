@@ -6,6 +6,7 @@ Timestamps are always timezone-aware UTC in Python, whatever the database keeps.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -23,12 +24,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("organizer", "member")
-RUN_STATUSES = ("active", "paused", "finished", "cancelled")
-CHECKIN_STATUSES = ("done", "partial", "behind")
-QUESTION_STATUSES = ("open", "resolved")
-DELIVERY_KINDS = ("kickoff", "question", "reminder", "summary")
-DELIVERY_STATUSES = ("pending", "claimed", "sent", "missed", "failed", "held")
+from bot.domain.states import (
+    CheckinStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    QuestionStatus,
+    Role,
+    RunStatus,
+)
 
 
 def utcnow() -> datetime:
@@ -55,8 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    allowed = ", ".join(f"'{v}'" for v in values)
+def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
 
 
@@ -93,13 +96,13 @@ class Group(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("group_id", "user_id"), _one_of("role", ROLES))
+    __table_args__ = (UniqueConstraint("group_id", "user_id"), _one_of("role", Role))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(16), default="member")
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     dm_reminders: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
@@ -125,14 +128,14 @@ class Run(Base):
     """A group reading one syllabus on one schedule."""
 
     __tablename__ = "runs"
-    __table_args__ = (_one_of("status", RUN_STATUSES), Index(None, "group_id", "status"))
+    __table_args__ = (_one_of("status", RunStatus), Index(None, "group_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     syllabus_pk: Mapped[int] = mapped_column(ForeignKey("syllabi.id"))
     schedule: Mapped[dict[str, Any]]
     timezone: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.ACTIVE)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
@@ -140,8 +143,8 @@ class Run(Base):
     skipped: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates organizers skipped
 
 
-class Session(Base):
-    """One dated meeting of a run."""
+class Meeting(Base):
+    """One dated meeting of a run (the table keeps its first name, ``sessions``)."""
 
     __tablename__ = "sessions"
     __table_args__ = (UniqueConstraint("run_id", "index"),)
@@ -162,11 +165,13 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("session_id", "member_id"),
-        _one_of("status", CHECKIN_STATUSES),
+        _one_of("status", CheckinStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        "session_id", ForeignKey("sessions.id", ondelete="CASCADE")
+    )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -176,15 +181,17 @@ class CheckIn(Base):
 
 class Question(Base):
     __tablename__ = "questions"
-    __table_args__ = (_one_of("status", QUESTION_STATUSES), Index(None, "run_id", "status"))
+    __table_args__ = (_one_of("status", QuestionStatus), Index(None, "run_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        "session_id", ForeignKey("sessions.id", ondelete="SET NULL")
+    )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     unit_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.OPEN)
     message_ref: Mapped[str | None] = mapped_column(String(128))
     thread_ref: Mapped[str | None] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -215,18 +222,20 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("run_id", "session_id", "kind", "seq"),
-        _one_of("kind", DELIVERY_KINDS),
-        _one_of("status", DELIVERY_STATUSES),
+        _one_of("kind", DeliveryKind),
+        _one_of("status", DeliveryStatus),
         Index(None, "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        "session_id", ForeignKey("sessions.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.syllabus import Library, Syllabus, load_syllabus
 from bot.store.models import StoredSyllabus
-from bot.syllabus import Library, Syllabus, load_syllabus
 
 
 async def save_syllabus(
@@ -42,10 +42,10 @@ def syllabus_of(row: StoredSyllabus) -> Syllabus:
 
 
 async def import_syllabus_file(
-    sessions: async_sessionmaker[AsyncSession], path: Path, *, library: Library | None = None
+    sessionmaker: async_sessionmaker[AsyncSession], path: Path, *, library: Library
 ) -> StoredSyllabus:
     """Validate a file completely first, then store it in one transaction: a file with any
     problem raises DataFileError and writes nothing."""
     syllabus = load_syllabus(path, library=library)
-    async with sessions.begin() as db:
+    async with sessionmaker.begin() as db:
         return await save_syllabus(db, syllabus, source=str(path))

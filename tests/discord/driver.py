@@ -85,7 +85,7 @@ class DiscordDriver:
         assert answer.ephemeral and "Welcome" in answer.text, answer.text
 
     async def start(self, organizer: str, schedule: str) -> None:
-        write_schedule(self.schedules, schedule, first_session=self.now() + LEAD)
+        write_schedule(self.schedules, schedule, first_meeting=self.now() + LEAD)
         answer = await self.server.command(
             self.world[organizer], await self.room(), "plan", schedule=schedule
         )

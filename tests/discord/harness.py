@@ -2,7 +2,7 @@
 
 ``World``: the stand-in with a text channel, a forum channel, a channel with no group and the
 people of tests/scenario.py (ada may manage the server; mallory is nobody special).
-``InProcessBot``: the real ``DiscordAdapter`` and ``StudyBot`` (``bot.app.running``) on a fake
+``InProcessBot``: the real ``DiscordAdapter`` and ``StudyBot`` (``bot.runtime.lifespan.running``) on a fake
 clock that the test moves from one due post to the next, ticking as the scheduler would.
 """
 
@@ -24,10 +24,11 @@ from bot.adapters.discord import access
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.guard import RequestBudget
 from bot.adapters.discord.settings import settings_from_env
-from bot.app import App, running
 from bot.core.clock import FakeClock
 from bot.core.models import Incoming, Reply, say
 from bot.core.ports import EventHandler
+from bot.runtime.lifespan import App, running
+from bot.runtime.settings import Settings
 from bot.store.models import Delivery
 from tests.bot_port import HandlerOnly
 
@@ -98,7 +99,7 @@ class InProcessBot:
     async def tick_until(self, end: datetime) -> None:
         """Let simulated time pass until ``end``: each due post is sent at its due time."""
         while True:
-            async with self.app.bot.sessions() as db:
+            async with self.app.bot.sessionmaker() as db:
                 due = await db.scalar(
                     select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
                 )
@@ -115,7 +116,7 @@ class InProcessBot:
         for _ in range(200):
             if found := condition():
                 return found
-            async with self.app.bot.sessions() as db:
+            async with self.app.bot.sessionmaker() as db:
                 due = await db.scalar(
                     select(func.min(Delivery.due_at)).where(Delivery.status == "pending")
                 )
@@ -150,14 +151,10 @@ async def bot_in_process(
     schedules = tmp_path / "schedules"
     schedules.mkdir(exist_ok=True)
     database = tmp_path / "discord.db"
-    async with running(
-        adapters=[adapter],
-        clock=clock,
-        database_url=f"sqlite:///{database}",
-        tick_seconds=None,
-        content=CONTENT,
-        schedules=schedules,
-    ) as app:
+    where = Settings(
+        home=tmp_path, content=CONTENT, schedules=schedules, database_url=f"sqlite:///{database}"
+    )
+    async with running(settings=where, adapters=[adapter], clock=clock, tick_seconds=None) as app:
         await world.server.wait_ready()
         yield InProcessBot(app, adapter, clock, schedules, database)
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.adapters.discord import access
-from bot.cli import app as cli
+from bot.cli.app import app as cli
+from bot.core.delivery import delivery_key
 from bot.core.models import Place
-from bot.delivery import delivery_key
 from bot.store.models import Delivery
 
 from ..scenario import play
@@ -29,7 +29,7 @@ async def test_the_bot_uses_every_permission_the_invite_asks_for_and_no_other(
         await play(driver_for(world, studybot, forum=forum))
     # After a crash the ledger asks whether a post went out (tests/discord/test_discord_e2e.py
     # does it with a killed process): the adapter reads the channel's history to answer.
-    async with studybot.app.bot.sessions() as db:
+    async with studybot.app.bot.sessionmaker() as db:
         query = select(Delivery).where(Delivery.kind == "kickoff", Delivery.status == "sent")
         kickoffs = sorted((await db.scalars(query)).all(), key=lambda d: d.id)
     for channel, kickoff in zip((world.text, world.forum), kickoffs, strict=True):

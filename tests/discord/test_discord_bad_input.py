@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
+from bot.cli.app import app as cli
 from bot.core.safety import defuse
 
 from ..conftest import CONTENT

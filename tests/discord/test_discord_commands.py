@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import commands as cmd
+from bot.core import grammar as cmd
 from bot.core.models import CommandEvent, Person, Place
 
 from ..conftest import SCHEDULES

@@ -121,7 +121,7 @@ async def test_killed_between_posting_and_recording_each_post_still_goes_out_onc
         for driver, lead in ((text, 20), (forum, 40)):
             name = f"crash-{'forum' if driver.forum else 'text'}"
             write_schedule(
-                driver.schedules, name, first_session=driver.now() + timedelta(minutes=lead)
+                driver.schedules, name, first_meeting=driver.now() + timedelta(minutes=lead)
             )
             await driver.join("ada")
             answer = await server.command(world["ada"], await driver.room(), "plan", schedule=name)

@@ -15,17 +15,17 @@ from bot.adapters.discord.render import (
     render,
     thread_name,
 )
-from bot.core import messages
+from bot.core import posts
 from bot.core.models import (
     Actions,
     Button,
-    Context,
     Fields,
     Heading,
     Link,
     Links,
     Message,
     Paragraph,
+    SmallPrint,
     say,
 )
 
@@ -55,7 +55,7 @@ def test_structure_becomes_one_embed_with_buttons() -> None:
             Fields((("Pages", "8"), ("Estimated hours", "2.0"))),
             Links((Link("Essence of Linear Algebra", "https://example.org/ela"),)),
             Actions((Button("Done", "checkin", "3:done", "primary"), Button("Ask", "ask", "3"))),
-            Context("Reply in threads."),
+            SmallPrint("Reply in threads."),
         ),
     )
     rendered = render(message)
@@ -101,7 +101,7 @@ def test_long_text_is_cut_to_discords_limits_and_attached_whole_in_replies() -> 
 
 
 def test_threads_are_named_by_the_message_and_topics_have_a_heading() -> None:
-    question = messages.discussion_question(2, "Why is $Ax = b$ " + "long " * 40, "Linear Algebra")
+    question = posts.discussion_question(2, "Why is $Ax = b$ " + "long " * 40, "Linear Algebra")
     assert len(thread_name(question)) == 100 and thread_name(question).startswith("Discussion 2:")
     assert own_topic(question)
     assert not own_topic(Message(text="Answers go in this thread.", blocks=(Paragraph("..."),)))

@@ -17,7 +17,8 @@ from bot.adapters.discord.settings import (
     redirected,
     settings_from_env,
 )
-from bot.run import PlatformConfigError, configured_adapters
+from bot.adapters.registry import PlatformConfigError, configured_adapters
+from bot.runtime.settings import Settings
 
 TOKEN = base64.urlsafe_b64encode(b"123456789012345678").decode().rstrip("=") + ".Gabc12.xyz"
 
@@ -36,7 +37,7 @@ def test_the_token_alone_gives_discord_com() -> None:
 
 
 def test_studybot_run_starts_the_discord_adapter_when_the_token_is_set() -> None:
-    adapters = configured_adapters({"DISCORD_BOT_TOKEN": TOKEN})
+    adapters = configured_adapters(Settings.from_env({"DISCORD_BOT_TOKEN": TOKEN}).environ)
     assert [a.platform for a in adapters] == ["discord"]
 
 

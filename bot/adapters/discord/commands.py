@@ -1,7 +1,7 @@
 """``/study`` as a Discord application command group with typed options.
 
 Each subcommand is turned back into the text a Slack user would type after ``/study`` (see
-``command_text``), so one grammar (``bot.core.commands``) parses every platform and a typed
+``command_text``), so one grammar (``bot.core.grammar``) parses every platform and a typed
 option can never mean something the text form does not. ``/study syllabus load`` is the one
 exception: it carries a file, which becomes a ``FileEvent``.
 """
@@ -13,9 +13,9 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
-from bot.core.catalog import Catalog, Suggestion
-from bot.core.commands import MAX_TEXT, SPECS
+from bot.core.grammar import MAX_TEXT, SPECS
 from bot.core.models import Place
+from bot.core.ports import Catalog, Suggestion
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHECKIN_CHOICES = [

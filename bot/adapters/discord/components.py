@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.core.commands import MAX_TEXT
+from bot.core.grammar import MAX_TEXT
 from bot.core.models import Button
 
 BUTTON_PREFIX = "studybot"

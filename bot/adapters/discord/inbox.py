@@ -24,7 +24,6 @@ from bot.adapters.discord.components import QuestionForm, parse_form_id
 from bot.adapters.discord.components import submitted_text as form_text
 from bot.adapters.discord.identity import PLATFORM, member_permissions, person_of, place_of
 from bot.adapters.discord.responder import Responder
-from bot.core.catalog import Catalog
 from bot.core.models import (
     ActionEvent,
     CommandEvent,
@@ -37,8 +36,8 @@ from bot.core.models import (
     ReactionEvent,
     ThreadMessageEvent,
 )
-from bot.core.ports import EventHandler
-from bot.datafile import MAX_FILE_BYTES
+from bot.core.ports import Catalog, EventHandler
+from bot.domain.datafile import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from bot.core.models import (
     Actions,
     Attachment,
     Bullets,
-    Context,
     Fields,
     Heading,
     Links,
     Message,
     Paragraph,
+    SmallPrint,
 )
 from bot.core.safety import one_line
 
@@ -161,7 +161,7 @@ def _embed(message: Message, *, footer: str | None) -> tuple[discord.Embed, bool
             parts.append((links, False))
         elif isinstance(block, Fields):
             fields += block.pairs
-        elif isinstance(block, Context):
+        elif isinstance(block, SmallPrint):
             # Subtext: small grey lines, the way Discord shows fine print.
             subtext = "\n".join(f"-# {markdown(line)}" for line in block.text.splitlines())
             parts.append((subtext, False))

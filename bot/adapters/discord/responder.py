@@ -19,12 +19,13 @@ import discord
 from bot.adapters.discord.render import NO_PINGS, render
 from bot.core.models import Incoming, Reply, say
 from bot.core.ports import EventHandler
+from bot.core.replies import APOLOGY
 
 log = logging.getLogger(__name__)
 
 RESPOND_WITHIN = 2.0  # seconds; Discord's limit is 3 and the response needs a round trip too
 NOTHING_TO_SAY = say("Done.")
-FAILED = say("Sorry, something went wrong on my side and nothing was changed. Please try again.")
+FAILED = say(APOLOGY)
 POSTED = "Posted in the channel."
 
 

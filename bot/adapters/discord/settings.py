@@ -20,7 +20,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.run import PlatformConfigError
+from bot.core.errors import PlatformConfigError
 
 API_VERSION_PATH = "/api/v10"
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")

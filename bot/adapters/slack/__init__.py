@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 def from_env(env: Mapping[str, str]) -> SlackAdapter | None:
     """The adapter for these settings; None without ``SLACK_BOT_TOKEN``.
 
-    Raises ``bot.run.PlatformConfigError`` when the settings are present but cannot work.
+    Raises ``bot.adapters.registry.PlatformConfigError`` when the settings are present but cannot work.
     """
     from bot.adapters.slack.adapter import SlackAdapter
     from bot.adapters.slack.settings import SlackConfigError, settings_from_env
-    from bot.run import PlatformConfigError
+    from bot.core.errors import PlatformConfigError
 
     try:
         settings = settings_from_env(env)

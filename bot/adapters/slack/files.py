@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.datafile import MAX_FILE_BYTES
+from bot.domain.datafile import MAX_FILE_BYTES
 
 
 class DownloadError(Exception):

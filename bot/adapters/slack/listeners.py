@@ -43,9 +43,9 @@ from bot.adapters.slack.payloads import (
 )
 from bot.adapters.slack.people import People
 from bot.adapters.slack.replies import Origin, Replies
-from bot.core.bot import RESOLVE_EMOJI
-from bot.core.commands import MAX_TEXT
+from bot.core.grammar import MAX_TEXT
 from bot.core.models import (
+    RESOLVE_EMOJI,
     ActionEvent,
     CommandEvent,
     FileEvent,

@@ -20,12 +20,12 @@ from bot.core.models import (
     Attachment,
     Block,
     Bullets,
-    Context,
     Fields,
     Heading,
     Links,
     Message,
     Paragraph,
+    SmallPrint,
 )
 
 MAX_BLOCKS = 50
@@ -165,7 +165,7 @@ def render_block(block: Block, *, first: bool) -> list[dict[str, Any]]:
         return _fields(block)
     if isinstance(block, Actions):
         return _buttons(block)
-    if isinstance(block, Context):
+    if isinstance(block, SmallPrint):
         return [
             {"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]}
             for piece in chunks(mrkdwn(block.text))

@@ -20,7 +20,7 @@ APP_TOKEN_PREFIX = "xapp-"
 
 
 class SlackConfigError(ValueError):
-    """Turned into ``bot.run.PlatformConfigError`` by ``from_env``."""
+    """Turned into ``bot.adapters.registry.PlatformConfigError`` by ``from_env``."""
 
 
 @dataclass(frozen=True, kw_only=True)

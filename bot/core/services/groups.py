@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Person, Place
+from bot.domain.states import Role
 from bot.store.models import Group, Member
 
 
@@ -68,7 +69,7 @@ async def current_members(db: AsyncSession, group: Group) -> list[Member]:
 
 def is_organizer(member: Member | None, person: Person) -> bool:
     return person.is_admin or (
-        member is not None and member.role == "organizer" and member.left_at is None
+        member is not None and member.role == Role.ORGANIZER and member.left_at is None
     )
 
 

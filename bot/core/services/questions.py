@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.states import QuestionStatus
 from bot.store.models import Answer, Member, Question, Run
 
 
@@ -63,7 +64,11 @@ async def record_answer(
 
 
 def resolve(question: Question, member: Member, now: datetime) -> None:
-    question.status, question.resolved_at, question.resolved_by = "resolved", now, member.id
+    question.status, question.resolved_at, question.resolved_by = (
+        QuestionStatus.RESOLVED,
+        now,
+        member.id,
+    )
 
 
 async def list_questions(
@@ -71,7 +76,7 @@ async def list_questions(
 ) -> list[Question]:
     query = select(Question).where(Question.run_id == run.id).order_by(Question.id)
     if scope == "open":
-        query = query.where(Question.status == "open")
+        query = query.where(Question.status == QuestionStatus.OPEN)
     if unit:
         query = query.where(Question.unit_id == unit)
     return list(await db.scalars(query))

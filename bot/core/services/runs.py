@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.schedule import PlannedSession, plan_calendar
-from bot.schedule_spec import ScheduleSpec
-from bot.store.models import Delivery, Group, Member, Run, Session, StoredSyllabus
+from bot.domain.calendar import PlannedMeeting, plan_calendar
+from bot.domain.schedule import ScheduleSpec
+from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
+from bot.domain.syllabus import Reading, Syllabus, Unit
+from bot.store.models import Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import save_syllabus, syllabus_of
-from bot.syllabus import Reading, Syllabus, Unit
 
-OPEN_RUN = ("active", "paused")
+UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)  # posts a replan or a stop may still change
 _SYLLABI: dict[str, Syllabus] = {}  # by content hash: stored syllabi never change
 
 
@@ -47,24 +48,24 @@ def spec_of(run: Run) -> ScheduleSpec:
     return ScheduleSpec.model_validate(run.schedule)
 
 
-async def sessions_of(db: AsyncSession, run: Run) -> list[Session]:
+async def meetings_of(db: AsyncSession, run: Run) -> list[Meeting]:
     return list(
-        await db.scalars(select(Session).where(Session.run_id == run.id).order_by(Session.index))
+        await db.scalars(select(Meeting).where(Meeting.run_id == run.id).order_by(Meeting.index))
     )
 
 
-def current_session(sessions: list[Session], now: datetime) -> Session | None:
+def current_meeting(meetings: list[Meeting], now: datetime) -> Meeting | None:
     """The session being read now: the last one that has started."""
-    started = [s for s in sessions if s.starts_at <= now]
+    started = [s for s in meetings if s.starts_at <= now]
     return started[-1] if started else None
 
 
-def upcoming(sessions: list[Session], now: datetime) -> list[Session]:
-    return [s for s in sessions if s.starts_at > now]
+def upcoming(meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    return [s for s in meetings if s.starts_at > now]
 
 
 @dataclass(frozen=True)
-class SessionContent:
+class MeetingContent:
     """What one stored session reads, resolved against the run's syllabus."""
 
     unit: Unit
@@ -73,23 +74,23 @@ class SessionContent:
     parts: int
 
 
-def content_of(session: Session, syllabus: Syllabus) -> list[SessionContent]:
+def content_of(meeting: Meeting, syllabus: Syllabus) -> list[MeetingContent]:
     contents = []
-    for entry in session.units:
+    for entry in meeting.units:
         unit = syllabus.unit(entry["unit"])
         sections = set(entry["sections"])
         readings = tuple(r for r in unit.readings if r.section in sections)
-        contents.append(SessionContent(unit, readings, entry["part"], entry["parts"]))
+        contents.append(MeetingContent(unit, readings, entry["part"], entry["parts"]))
     return contents
 
 
-def questions_of(session: Session, syllabus: Syllabus) -> list[str]:
+def questions_of(meeting: Meeting, syllabus: Syllabus) -> list[str]:
     """Discussion questions open with the first part of each unit."""
-    return [q for c in content_of(session, syllabus) if c.part == 1 for q in c.unit.questions]
+    return [q for c in content_of(meeting, syllabus) if c.part == 1 for q in c.unit.questions]
 
 
-def _session_row(run: Run, planned: PlannedSession) -> Session:
-    return Session(
+def _meeting_row(run: Run, planned: PlannedMeeting) -> Meeting:
+    return Meeting(
         run_id=run.id,
         index=planned.index,
         week=planned.week,
@@ -113,24 +114,42 @@ def _session_row(run: Run, planned: PlannedSession) -> Session:
     )
 
 
-def _deliveries(run: Run, session: Session, planned: PlannedSession) -> list[Delivery]:
+def _deliveries(run: Run, meeting: Meeting, planned: PlannedMeeting) -> list[Delivery]:
     questions = sum(len(p.unit.questions) for p in planned.parts if p.part == 1)
     rows = [
         Delivery(
-            run_id=run.id, session_id=session.id, kind="kickoff", seq=0, due_at=planned.starts_at
+            run_id=run.id,
+            meeting_id=meeting.id,
+            kind=DeliveryKind.KICKOFF,
+            seq=0,
+            due_at=planned.starts_at,
         )
     ]
     rows += [
         Delivery(
-            run_id=run.id, session_id=session.id, kind="question", seq=n, due_at=planned.starts_at
+            run_id=run.id,
+            meeting_id=meeting.id,
+            kind=DeliveryKind.QUESTION,
+            seq=n,
+            due_at=planned.starts_at,
         )
         for n in range(1, questions + 1)
     ]
     rows.append(
-        Delivery(run_id=run.id, session_id=session.id, kind="reminder", due_at=planned.reminder_at)
+        Delivery(
+            run_id=run.id,
+            meeting_id=meeting.id,
+            kind=DeliveryKind.REMINDER,
+            due_at=planned.reminder_at,
+        )
     )
     rows.append(
-        Delivery(run_id=run.id, session_id=session.id, kind="summary", due_at=planned.summary_at)
+        Delivery(
+            run_id=run.id,
+            meeting_id=meeting.id,
+            kind=DeliveryKind.SUMMARY,
+            due_at=planned.summary_at,
+        )
     )
     return rows
 
@@ -138,8 +157,8 @@ def _deliveries(run: Run, session: Session, planned: PlannedSession) -> list[Del
 def first_future_start(syllabus: Syllabus, spec: ScheduleSpec, now: datetime) -> ScheduleSpec:
     """Move the start day forward until the first session is still to come."""
     for _ in range(8):
-        sessions = plan_calendar(syllabus, spec)
-        if sessions and sessions[0].starts_at > now:
+        meetings = plan_calendar(syllabus, spec)
+        if meetings and meetings[0].starts_at > now:
             return spec
         spec = spec.model_copy(update={"start": spec.start + timedelta(days=1)})
     return spec
@@ -154,7 +173,7 @@ async def start_run(
     organizer: Member,
     now: datetime,
     source: str = "",
-) -> tuple[Run, list[Session]]:
+) -> tuple[Run, list[Meeting]]:
     """Store the syllabus copy, the run, its sessions and every post they imply."""
     stored = await save_syllabus(db, syllabus, source=source)
     run = Run(
@@ -162,31 +181,33 @@ async def start_run(
         syllabus_pk=stored.id,
         schedule=spec.model_dump(mode="json", by_alias=True),
         timezone=spec.timezone,
-        status="active",
+        status=RunStatus.ACTIVE,
         started_by=organizer.id,
         created_at=now,
         skipped=[],
     )
     db.add(run)
     await db.flush()
-    sessions = []
+    meetings = []
     for planned in plan_calendar(syllabus, spec):
-        session = _session_row(run, planned)
-        db.add(session)
+        meeting = _meeting_row(run, planned)
+        db.add(meeting)
         await db.flush()
-        db.add_all(_deliveries(run, session, planned))
-        sessions.append(session)
+        db.add_all(_deliveries(run, meeting, planned))
+        meetings.append(meeting)
     await db.flush()
-    return run, sessions
+    return run, meetings
 
 
-async def _kicked_off(db: AsyncSession, session: Session) -> bool:
+async def _kicked_off(db: AsyncSession, meeting: Meeting) -> bool:
     status = await db.scalar(
         select(Delivery.status).where(
-            Delivery.session_id == session.id, Delivery.kind == "kickoff", Delivery.seq == 0
+            Delivery.meeting_id == meeting.id,
+            Delivery.kind == DeliveryKind.KICKOFF,
+            Delivery.seq == 0,
         )
     )
-    return status in ("claimed", "sent", "missed", "failed")
+    return status is not None and status not in (DeliveryStatus.PENDING, DeliveryStatus.HELD)
 
 
 async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
@@ -198,8 +219,8 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
     """
     syllabus = await syllabus_of_run(db, run)
     spec = spec_of(run)
-    sessions = await sessions_of(db, run)
-    movable = [s for s in sessions if not await _kicked_off(db, s)]
+    meetings = await meetings_of(db, run)
+    movable = [s for s in meetings if not await _kicked_off(db, s)]
     skipped = {date.fromisoformat(d) for d in run.skipped}
     for _ in range(200):
         planned = {p.index: p for p in plan_calendar(syllabus, spec, skipped=skipped)}
@@ -208,33 +229,33 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
             break
         skipped |= {p.local_start.date() for p in stale}
     run.skipped = sorted(d.isoformat() for d in skipped)
-    for session in movable:
-        new = planned[session.index]
-        session.week, session.starts_at = new.week, new.starts_at
-        session.reminder_at, session.summary_at = new.reminder_at, new.summary_at
+    for meeting in movable:
+        new = planned[meeting.index]
+        meeting.week, meeting.starts_at = new.week, new.starts_at
+        meeting.reminder_at, meeting.summary_at = new.reminder_at, new.summary_at
         due = {
-            "kickoff": new.starts_at,
-            "question": new.starts_at,
-            "reminder": new.reminder_at,
-            "summary": new.summary_at,
+            DeliveryKind.KICKOFF: new.starts_at,
+            DeliveryKind.QUESTION: new.starts_at,
+            DeliveryKind.REMINDER: new.reminder_at,
+            DeliveryKind.SUMMARY: new.summary_at,
         }
         for kind, when in due.items():
             await db.execute(
                 update(Delivery)
                 .where(
-                    Delivery.session_id == session.id,
+                    Delivery.meeting_id == meeting.id,
                     Delivery.kind == kind,
-                    Delivery.status.in_(("pending", "held")),
+                    Delivery.status.in_(UNSENT),
                 )
                 .values(due_at=when)
             )
     await db.flush()
 
 
-async def skip_next(db: AsyncSession, run: Run, now: datetime) -> Session | None:
+async def skip_next(db: AsyncSession, run: Run, now: datetime) -> Meeting | None:
     """No session next time: the next session and all after it move back a week."""
-    sessions = await sessions_of(db, run)
-    following = upcoming(sessions, now)
+    meetings = await meetings_of(db, run)
+    following = upcoming(meetings, now)
     if not following:
         return None
     nxt = following[0]
@@ -245,28 +266,28 @@ async def skip_next(db: AsyncSession, run: Run, now: datetime) -> Session | None
 
 
 async def pause(db: AsyncSession, run: Run, now: datetime) -> None:
-    run.status, run.paused_at = "paused", now
+    run.status, run.paused_at = RunStatus.PAUSED, now
     await db.execute(
         update(Delivery)
-        .where(Delivery.run_id == run.id, Delivery.status == "pending")
-        .values(status="held")
+        .where(Delivery.run_id == run.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.HELD)
     )
 
 
 async def resume(db: AsyncSession, run: Run, now: datetime) -> None:
-    run.status, run.paused_at = "active", None
+    run.status, run.paused_at = RunStatus.ACTIVE, None
     await db.execute(
         update(Delivery)
-        .where(Delivery.run_id == run.id, Delivery.status == "held")
-        .values(status="pending")
+        .where(Delivery.run_id == run.id, Delivery.status == DeliveryStatus.HELD)
+        .values(status=DeliveryStatus.PENDING)
     )
     await replan(db, run, now)
 
 
 async def stop(db: AsyncSession, run: Run, now: datetime) -> None:
-    run.status, run.ended_at = "cancelled", now
+    run.status, run.ended_at = RunStatus.CANCELLED, now
     await db.execute(
         update(Delivery)
-        .where(Delivery.run_id == run.id, Delivery.status.in_(("pending", "held")))
-        .values(status="missed", error="run stopped")
+        .where(Delivery.run_id == run.id, Delivery.status.in_(UNSENT))
+        .values(status=DeliveryStatus.MISSED, error="run stopped")
     )

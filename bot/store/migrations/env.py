@@ -2,6 +2,8 @@
 through the ``alembic`` command line instead, they connect to DATABASE_URL themselves."""
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 from alembic import context
@@ -32,8 +34,8 @@ def run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_with_own_engine() -> None:
-    engine = create_engine()
+async def run_with_own_engine(url: str, home: Path) -> None:
+    engine = create_engine(url, home=home)
     async with engine.begin() as connection:
         await connection.run_sync(run_migrations)
     await engine.dispose()
@@ -44,6 +46,8 @@ if context.is_offline_mode():
 
 connection = config.attributes.get("connection")
 if connection is None:
-    asyncio.run(run_with_own_engine())
+    # The alembic command line is an edge of its own: it reads the two variables it needs.
+    home = Path(os.environ.get("STUDYBOT_HOME") or ".").expanduser()
+    asyncio.run(run_with_own_engine(os.environ.get("DATABASE_URL", ""), home))
 else:
     run_migrations(connection)

@@ -1,0 +1,348 @@
+"""A local chat in the terminal: the bot's posts, threads, DMs and answers printed with rich.
+
+``ConsoleAdapter`` implements the Adapter protocol (platform ``console``): every message gets a
+ref such as ``#12`` that the person at the keyboard can type to reply in a thread or react.
+Members are played by the shared ``Chat`` driver (``bot.adapters.chat``), with this
+adapter as its screen. ``studybot console`` and
+``studybot demo`` use both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.adapters.chat import Chat
+from bot.adapters.console.render import inline, message_texts, plain, print_indented
+from bot.adapters.console.transcript import Entry, Transcript
+from bot.core.models import Incoming, Message, Person, Place, Reply
+from bot.core.ports import BotPort, Clock
+from bot.core.safety import defuse
+
+THREAD_INDENT = 4
+BOT_STYLE = "bold blue"
+REF_STYLE = "bold yellow"
+MEMBER_STYLE = "bold green"
+PROMPT_MARK = "\u203a"  # the mark between a name and what they typed, as in the prompt
+
+
+def normalize_ref(text: str) -> str:
+    """``12`` or ``#12`` -> ``#12``."""
+    text = text.strip()
+    return text if text.startswith("#") else f"#{text}"
+
+
+class RefCounter:
+    """Numbers refs ``#1``, ``#2``, ... Kept in a file when given one, because refs end up in the
+    database (question threads, answers, delivered posts) and must never repeat after a restart:
+    a reused ref would make a new reply land in an old question's thread."""
+
+    def __init__(self, *, path: Path | None = None) -> None:
+        self.path = path
+        self.last = self._stored()
+
+    def seen(self, ref: str) -> None:
+        """Never hand out ``ref`` (or a smaller number) again."""
+        number = ref.removeprefix("#")
+        if number.isdigit():
+            self.last = max(self.last, int(number))
+
+    def _stored(self) -> int:
+        if self.path is None or not self.path.exists():
+            return 0
+        try:
+            return int(json.loads(self.path.read_text(encoding="utf-8"))["last_ref"])
+        except (ValueError, KeyError, TypeError):
+            return 0
+
+    def next(self) -> str:
+        self.last += 1
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = self.path.with_suffix(".tmp")
+            with scratch.open("w", encoding="utf-8") as file:
+                json.dump({"last_ref": self.last}, file)
+                file.flush()
+                os.fsync(file.fileno())
+            scratch.replace(self.path)  # atomic: a kill leaves the old number or the new one
+        return f"#{self.last}"
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a ref names. ``thread`` is the thread a message is in, or the parent of a thread."""
+
+    kind: str
+    thread: str | None = None
+
+
+class NoSuchThread(ValueError):
+    """``reply #REF`` named something that is not a thread; ``str()`` says what to type."""
+
+
+def _member(name: str) -> str:
+    # Names are member text too: someone may well call themselves "@here".
+    return plain(defuse(name))
+
+
+class ConsoleAdapter:
+    platform = "console"
+
+    def __init__(
+        self,
+        *,
+        console: Console,
+        transcript: Path | None = None,
+        refs_file: Path | None = None,
+        clock: Clock | None = None,
+        bot_name: str = "studybot",
+        first_person: bool = True,
+    ) -> None:
+        self.console = console
+        self.transcript = Transcript(path=transcript) if transcript is not None else None
+        self.clock = clock  # when given, each post shows the (simulated) time it was made
+        self.bot_name = bot_name
+        self.first_person = first_person  # "(only you see this)" vs "(only Ben sees this)"
+        self.known: dict[str, Known] = {}
+        self.sent: list[Entry] = []
+        self.names: dict[str, str] = {}  # user id -> display name, for "direct message to Dev"
+        self._refs = RefCounter(path=refs_file)
+        if self.transcript is not None:
+            self._remember_transcript(self.transcript)
+
+    def _remember_transcript(self, transcript: Transcript) -> None:
+        # Refs from an earlier run stay usable (`reply #12 ...`) and are never handed out again.
+        for entry in transcript.entries():
+            self._remember(entry.kind, entry.ref, entry.thread)
+            self._refs.seen(entry.ref)
+
+    def _remember(self, kind: str, ref: str, thread: str | None) -> None:
+        if kind in ("post", "thread", "reply", "member"):
+            self.known[ref] = Known(kind, thread)
+
+    def _record(
+        self,
+        kind: str,
+        ref: str,
+        *,
+        channel: str,
+        text: str,
+        thread: str | None = None,
+        key: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        # Written (and fsynced) before the message is printed: the transcript is the record of
+        # what was sent, so a kill in between loses a printout, never a post, and never repeats one.
+        entry = Entry(kind=kind, ref=ref, channel=channel, thread=thread, key=key, text=text, to=to)
+        self.sent.append(entry)
+        self._remember(entry.kind, entry.ref, entry.thread)
+        if self.transcript is not None:
+            self.transcript.append(entry)
+
+    # --- printing -------------------------------------------------------------------------------
+
+    def _stamp(self) -> str:
+        if self.clock is None:
+            return ""
+        return self.clock.now().astimezone(UTC).strftime("  %a %d %b %H:%M UTC")
+
+    def _header(self, ref: str | None, *parts: tuple[str, str], mark: str = "") -> Text:
+        header = Text(mark, style="dim")
+        if ref is not None:
+            header.append(ref, style=REF_STYLE).append(" ")
+        for text, style in parts:
+            header.append(plain(text), style=style)
+        return header.append(self._stamp(), style="dim")
+
+    def _show(self, header: Text, body: list[Text] | None = None, *, indent: int = 0) -> None:
+        print_indented(self.console, [header], indent=indent)
+        if body is not None:
+            print_indented(self.console, body, indent=indent + 2)
+
+    # --- the Adapter protocol -------------------------------------------------------------------
+
+    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        ref = self._refs.next()
+        self._record("post", ref, channel=place.channel, text=message.text, key=key)
+        self.console.print()
+        self._show(
+            self._header(ref, (self.bot_name, BOT_STYLE), (f" in #{place.channel}", "dim")),
+            message_texts(message),
+        )
+        return ref
+
+    async def open_thread(
+        self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
+    ) -> str:
+        ref = self._refs.next()
+        self._record(
+            "thread", ref, channel=place.channel, text=message.text, thread=parent_ref, key=key
+        )
+        self._show(
+            self._header(
+                ref,
+                (self.bot_name, BOT_STYLE),
+                (f" thread on {parent_ref}", "dim"),
+                (f"  (to write here: reply {ref} <text>)", "dim"),
+                mark="↳ ",
+            ),
+            message_texts(message),
+            indent=THREAD_INDENT,
+        )
+        return ref
+
+    async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        ref = self._refs.next()
+        self._record("reply", ref, channel=place.channel, text=message.text, thread=thread_ref)
+        self._show(
+            self._header(
+                ref, (self.bot_name, BOT_STYLE), (f" in thread {thread_ref}", "dim"), mark="↳ "
+            ),
+            message_texts(message),
+            indent=THREAD_INDENT,
+        )
+        return ref
+
+    async def direct_message(
+        self, user_id: str, message: Message, *, key: str | None = None
+    ) -> str:
+        ref = self._refs.next()
+        self._record("dm", ref, channel="", text=message.text, key=key, to=user_id)
+        self.console.print()
+        self._show(
+            self._header(
+                ref,
+                (self.bot_name, BOT_STYLE),
+                (f" → direct message to {self.names.get(user_id, user_id)}", "dim"),
+                mark="✉ ",
+            ),
+            message_texts(message),
+        )
+        return ref
+
+    async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        self._record("update", message_ref, channel=place.channel, text=message.text)
+        self._show(
+            self._header(
+                message_ref, (self.bot_name, BOT_STYLE), (" edited its post", "dim"), mark="✎ "
+            ),
+            message_texts(message),
+        )
+
+    async def find_post(self, place: Place, key: str) -> str | None:
+        # The transcript file is the durable answer (it survives a kill); without one, only what
+        # this process sent is known, which is all a console without --transcript can promise.
+        if self.transcript is not None:
+            return self.transcript.find(key=key, channel=place.channel)
+        return next((e.ref for e in self.sent if e.key == key), None)
+
+    async def start(self, bot: BotPort) -> None:
+        """Nothing to connect: the prompt reads the keyboard and pushes events through ``Chat``."""
+
+    async def stop(self) -> None:
+        if self.transcript is not None:
+            self.transcript.close()
+
+    # --- what members do, as the channel shows it ------------------------------------------------
+
+    def person(self, name: str) -> Person:
+        """Console members are known by name; ``Alice`` and ``alice`` are the same person."""
+        user_id = name.strip().casefold()
+        self.names[user_id] = name
+        return Person(user_id=user_id, name=name)
+
+    def show_reply(self, reply: Reply, *, event: Incoming, channel: str) -> None:
+        """An answer to a command or click: private ones are marked as only its author's."""
+        if reply.ephemeral:
+            who = event.who
+            audience = "only you see this" if self.first_person else f"only {who.name} sees this"
+            self._record("ephemeral", "", channel=channel, text=reply.message.text, to=who.user_id)
+            self._show(
+                self._header(None, (self.bot_name, BOT_STYLE), (f" ({audience})", "italic dim")),
+                message_texts(reply.message),
+            )
+            return
+        ref = self._refs.next()
+        self._record("post", ref, channel=channel, text=reply.message.text)
+        self.console.print()
+        self._show(
+            self._header(ref, (self.bot_name, BOT_STYLE), (f" in #{channel}", "dim")),
+            message_texts(reply.message),
+        )
+
+    def show_command(self, name: str, text: str) -> None:
+        """What a member typed (piped input and the demo show it; a terminal already has)."""
+        self.console.print()
+        line = Text().append(_member(name), style=MEMBER_STYLE)
+        line.append(f" {PROMPT_MARK} ", style="dim").append(plain(defuse(text)))
+        print_indented(self.console, [line])
+
+    def show_member_message(self, name: str, thread: str, text: str, *, event_id: str) -> str:
+        """A member's message in a thread: it gets a ref like every message (reactions need one)."""
+        ref = self._refs.next()
+        self._remember("member", ref, thread)
+        self._show(
+            self._header(
+                ref, (_member(name), MEMBER_STYLE), (f" in thread {thread}", "dim"), mark="↳ "
+            ),
+            [inline(defuse(text))],
+            indent=THREAD_INDENT,
+        )
+        return ref
+
+    def show_reaction(self, name: str, ref: str, emoji: str) -> None:
+        self.console.print(
+            Text()
+            .append(_member(name), style=MEMBER_STYLE)
+            .append(f" reacted {plain(emoji)} to ")
+            .append(plain(ref), style=REF_STYLE)
+        )
+
+    def show_membership(self, name: str, *, joined: bool, channel: str) -> None:
+        verb = "joined" if joined else "left"
+        self.console.print(
+            Text()
+            .append(_member(name), style=MEMBER_STYLE)
+            .append(f" {verb} #{channel}", style="dim")
+        )
+
+    # --- refs the person at the keyboard types ----------------------------------------------------
+
+    def thread_for(self, ref: str) -> str:
+        """The thread to reply in when someone types ``reply REF``.
+
+        A thread's own ref, a message in a thread, or a post with exactly one thread under it
+        all name a thread. A ref this process has never seen is passed on as it is: it may come
+        from an earlier run without a transcript, and the bot knows its question threads.
+        """
+        known = self.known.get(ref)
+        if known is None or known.kind == "thread":
+            return ref
+        if known.kind in ("reply", "member") and known.thread:
+            return known.thread
+        threads = [r for r, k in self.known.items() if k.kind == "thread" and k.thread == ref]
+        if len(threads) == 1:
+            return threads[0]
+        if threads:
+            raise NoSuchThread(
+                f"{ref} has {len(threads)} threads: reply to one of {', '.join(threads)}."
+            )
+        raise NoSuchThread(f"{ref} has no thread. Reply to a thread ref (shown as ↳ #N).")
+
+
+def console_chat(*, bot: BotPort, adapter: ConsoleAdapter, echo_commands: bool = False) -> Chat:
+    """The console's channel ``#study-group`` in the workspace ``local``. Its event ids start
+    with a new random part each time, as the database remembers the ids it has handled."""
+    return Chat(
+        bot=bot,
+        screen=adapter,
+        event_prefix=f"console-{uuid.uuid4().hex[:12]}-",
+        echo_commands=echo_commands,
+    )

@@ -1,0 +1,1 @@
+"""The ``studybot`` command line: the outermost layer; nothing inside ``bot`` imports it."""

@@ -1,0 +1,46 @@
+"""Every handler, reached through two explicit tables built at import time: one for ``/study``
+commands (by command type) and one for kickoff buttons (by action). A test checks that every
+command the grammar can produce has a handler here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.core import grammar
+from bot.core.context import Context
+from bot.core.handlers import checkins, membership, questions, reports, runs, syllabi
+from bot.core.models import ActionEvent, Reply
+
+Handler = Callable[[Context, Any], Awaitable[Reply | None]]
+
+COMMANDS: dict[type[grammar.Command], Handler] = {
+    grammar.Help: reports.help_topic,
+    grammar.Join: membership.join,
+    grammar.Leave: membership.leave,
+    grammar.CheckIn: checkins.checkin,
+    grammar.Ask: questions.ask,
+    grammar.Resolve: questions.resolve,
+    grammar.Questions: questions.list_them,
+    grammar.Progress: reports.progress,
+    grammar.Me: reports.me,
+    grammar.ShowSchedule: runs.show_schedule,
+    grammar.SyllabusList: syllabi.list_them,
+    grammar.SyllabusShow: syllabi.show,
+    grammar.Reminders: membership.reminders,
+    grammar.Start: runs.start,
+    grammar.Plan: runs.plan,
+    grammar.Pause: runs.pause,
+    grammar.Resume: runs.resume,
+    grammar.Skip: runs.skip,
+    grammar.Stop: runs.stop,
+    grammar.Organizer: membership.organizer,
+    grammar.Export: reports.export,
+}
+
+ACTIONS: dict[str, Callable[[Context, ActionEvent], Awaitable[Reply]]] = {
+    "checkin": checkins.click,
+    "ask": questions.ask_click,
+}
+
+__all__ = ["ACTIONS", "COMMANDS", "Handler"]

@@ -1,0 +1,51 @@
+"""What most commands look up first (the channel's group, its run, the member), refusing with
+the sentence that says what to do when it is not there."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core import replies
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.services import groups, runs
+from bot.domain.states import RunStatus
+from bot.store.models import Group, Member, Run
+
+
+async def group_here(ctx: Context) -> Group:
+    """The channel's group, or a refusal that says how to start one."""
+    group = await groups.find_group(ctx.db, ctx.place)
+    if group is None:
+        raise Refusal(replies.NO_GROUP)
+    return group
+
+
+async def run_of(ctx: Context, group: Group, *, active: bool = False, history: bool = False) -> Run:
+    """The run a command is about; ``history`` also accepts a finished or stopped one, and
+    ``active`` refuses a paused one."""
+    run = await (runs.latest_run if history else runs.open_run)(ctx.db, group)
+    if run is None:
+        raise Refusal(replies.NOTHING_RUNNING)
+    if active and run.status == RunStatus.PAUSED:
+        raise Refusal(replies.PAUSED)
+    return run
+
+
+async def member_here(ctx: Context, group: Group) -> Member:
+    """The person who acted, as a current member (acting in a group enrols you)."""
+    member, _ = await groups.enroll(ctx.db, group, ctx.who, ctx.now)
+    return member
+
+
+async def require_organizer(ctx: Context, group: Group, action: str) -> Member | None:
+    """The organizer who acted (None for a platform admin who never joined), else a refusal."""
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    if not groups.is_organizer(member, ctx.who):
+        raise Refusal(replies.organizers_only(action))
+    return member
+
+
+async def run_ids(ctx: Context, group: Group) -> list[int]:
+    """Every run the group has had: a Q&A thread stays a Q&A thread after its run ends."""
+    return list(await ctx.db.scalars(select(Run.id).where(Run.group_id == group.id)))

@@ -1,0 +1,83 @@
+"""Joining, leaving, organizers and reminder preferences."""
+
+from __future__ import annotations
+
+from bot.core import grammar, replies
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.handlers.lookup import group_here, member_here, require_organizer
+from bot.core.models import MembershipEvent, Reply, say
+from bot.core.safety import defuse
+from bot.core.services import groups, runs
+from bot.domain.states import Role
+
+
+async def join(ctx: Context, command: grammar.Join) -> Reply:
+    """``/study join``: the group is made on first use of the channel."""
+    group = await groups.ensure_group(ctx.db, ctx.place)
+    _, new = await groups.enroll(ctx.db, group, ctx.who, ctx.now)
+    return replies.welcome(new=new, running=await runs.open_run(ctx.db, group) is not None)
+
+
+async def leave(ctx: Context, command: grammar.Leave) -> Reply:
+    """``/study leave``: check-ins are kept; the last organizer of others cannot leave."""
+    group = await group_here(ctx)
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    if member is None or member.left_at is not None:
+        raise Refusal(replies.NOT_A_MEMBER)
+    members = await groups.current_members(ctx.db, group)
+    organizers = [m for m in members if m.role == Role.ORGANIZER]
+    if member.role == Role.ORGANIZER and len(organizers) == 1 and len(members) > 1:
+        raise Refusal(
+            "You are the group's only organizer: add another with `/study organizer add <member>` first."
+        )
+    member.left_at = ctx.now
+    return say("You left the group. Your check-ins are kept; `/study join` to come back.")
+
+
+async def organizer(ctx: Context, command: grammar.Organizer) -> Reply:
+    """``/study organizer add|remove <member>``: a group always keeps one organizer."""
+    group = await group_here(ctx)
+    await require_organizer(ctx, group, "change organizers")
+    target = await groups.resolve_member(ctx.db, group, command.member)
+    if target is None:
+        raise Refusal(
+            f"I can't find a member `{defuse(command.member)}` in this group (they need to `/study join` first)."
+        )
+    name = defuse(target.display_name)
+    if command.add:
+        target.role = Role.ORGANIZER
+        return say(f"{name} is now an organizer.", ephemeral=False)
+    if target.role != Role.ORGANIZER:
+        raise Refusal(f"{name} is not an organizer.")
+    organizers = [
+        m for m in await groups.current_members(ctx.db, group) if m.role == Role.ORGANIZER
+    ]
+    if len(organizers) == 1:
+        raise Refusal("A group needs at least one organizer: add another before removing this one.")
+    target.role = Role.MEMBER
+    return say(f"{name} is no longer an organizer.", ephemeral=False)
+
+
+async def reminders(ctx: Context, command: grammar.Reminders) -> Reply:
+    """``/study reminders dm|channel``."""
+    group = await group_here(ctx)
+    member = await member_here(ctx, group)
+    member.dm_reminders = command.mode == "dm"
+    return replies.reminders_set(by_dm=member.dm_reminders)
+
+
+async def on_membership(ctx: Context, event: MembershipEvent) -> Reply | None:
+    """Joining a group's channel enrols (and greets); leaving it leaves the group."""
+    group = await groups.find_group(ctx.db, ctx.place)
+    if group is None:
+        return None
+    if event.joined:
+        _, new = await groups.enroll(ctx.db, group, ctx.who, ctx.now)
+        if not new:
+            return None
+        return replies.welcome(new=True, running=await runs.open_run(ctx.db, group) is not None)
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    if member is not None and member.left_at is None:
+        member.left_at = ctx.now
+    return None

@@ -1,0 +1,174 @@
+"""Q&A: asking (a post with its own thread), answers written in the thread, resolving."""
+
+from __future__ import annotations
+
+from bot.core import grammar, posts, replies
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
+from bot.core.models import (
+    RESOLVE_EMOJI,
+    ActionEvent,
+    ReactionEvent,
+    Reply,
+    ThreadMessageEvent,
+    say,
+)
+from bot.core.services import groups, questions, runs
+from bot.domain.states import QuestionStatus
+from bot.store.models import Group, Member, Question, Run
+
+
+async def ask(ctx: Context, command: grammar.Ask) -> Reply:
+    """``/study ask <question>``: posted in the channel with a thread for its answers."""
+    group = await group_here(ctx)
+    run = await run_of(ctx, group, active=True)
+    member = await member_here(ctx, group)
+    syllabus = await runs.syllabus_of_run(ctx.db, run)
+    meetings = await runs.meetings_of(ctx.db, run)
+    meeting = runs.current_meeting(meetings, ctx.now) or meetings[0]
+    unit = runs.content_of(meeting, syllabus)[0].unit
+    number = len(await questions.list_questions(ctx.db, run, scope="all", unit=None)) + 1
+    question = Question(
+        run_id=run.id,
+        meeting_id=meeting.id,
+        member_id=member.id,
+        unit_id=unit.id,
+        text=command.text,
+        created_at=ctx.now,
+    )
+    ctx.db.add(question)
+    await ctx.db.flush()
+    post = posts.question_post(
+        number=number,
+        asker=member.display_name,
+        unit_title=unit.title,
+        text=command.text,
+        unit_id=unit.id,
+    )
+    channel = ctx.place.channel_only
+    question.message_ref = await ctx.adapter.post(channel, post)
+    question.thread_ref = await ctx.adapter.open_thread(
+        channel, question.message_ref, posts.ANSWERS_GO_HERE
+    )
+    return say(f"Your question is posted as Question {number}; answers will arrive in its thread.")
+
+
+async def ask_click(ctx: Context, event: ActionEvent) -> Reply:
+    """The kickoff's *Ask a question* form; its value is what the member wrote."""
+    text = event.value.strip()
+    if not text or text.isdigit():
+        raise Refusal("Write your question with `/study ask <question>`.")
+    if len(text) > grammar.MAX_TEXT:
+        raise Refusal(f"Questions are limited to {grammar.MAX_TEXT} characters; nothing was saved.")
+    return await ask(ctx, grammar.Ask(text))
+
+
+async def resolve(ctx: Context, command: grammar.Resolve) -> Reply:
+    """``/study resolve`` inside a question's thread."""
+    group = await group_here(ctx)
+    if ctx.place.thread is None:
+        raise Refusal("Use `/study resolve` inside the question's thread.")
+    question = await questions.question_in_thread(
+        ctx.db, await run_ids(ctx, group), ctx.place.thread
+    )
+    if question is None:
+        raise Refusal("This thread is not a studybot question.")
+    return await _resolve(ctx, group, question)
+
+
+async def _resolve(ctx: Context, group: Group, question: Question) -> Reply:
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    is_asker = member is not None and member.id == question.member_id
+    if not (is_asker or groups.is_organizer(member, ctx.who)):
+        raise Refusal("Only the person who asked, or an organizer, can resolve this question.")
+    if question.status == QuestionStatus.RESOLVED:
+        raise Refusal("This question is already resolved.")
+    resolver = member or await member_here(ctx, group)  # an admin who never joined
+    questions.resolve(question, resolver, ctx.now)
+    await _announce_resolved(ctx, question, resolver)
+    return say("Marked as resolved. Thanks for closing the loop!")
+
+
+async def _announce_resolved(ctx: Context, question: Question, resolver: Member) -> None:
+    asker = await ctx.db.get(Member, question.member_id)
+    run = await ctx.db.get(Run, question.run_id)
+    assert asker is not None and run is not None  # both are foreign keys of the question
+    syllabus = await runs.syllabus_of_run(ctx.db, run)
+    everyone = await questions.list_questions(ctx.db, run, scope="all", unit=None)
+    number = [q.id for q in everyone].index(question.id) + 1
+    channel = ctx.place.channel_only
+    if question.message_ref:
+        await ctx.adapter.update(
+            channel,
+            question.message_ref,
+            posts.question_resolved_post(
+                number=number,
+                asker=asker.display_name,
+                unit_title=syllabus.unit(question.unit_id).title,
+                text=question.text,
+                resolver=resolver.display_name,
+                unit_id=question.unit_id,
+            ),
+        )
+    if question.thread_ref:
+        await ctx.adapter.reply(
+            channel, question.thread_ref, posts.resolved_note(resolver.display_name)
+        )
+
+
+async def list_them(ctx: Context, command: grammar.Questions) -> Reply:
+    """``/study questions [open|all] [unit]``, numbered as they were asked."""
+    group = await group_here(ctx)
+    run = await run_of(ctx, group, history=True)
+    found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=command.unit)
+    everyone = await questions.list_questions(ctx.db, run, scope="all", unit=None)
+    return replies.question_list(
+        found,
+        numbers={q.id: n for n, q in enumerate(everyone, start=1)},
+        answers=await questions.answer_counts(ctx.db, [q.id for q in found]),
+        scope=command.scope,
+        unit=command.unit,
+    )
+
+
+async def on_thread_message(ctx: Context, event: ThreadMessageEvent) -> Reply | None:
+    """A message in a question's thread is an answer, unless the asker wrote it."""
+    group = await groups.find_group(ctx.db, ctx.place)
+    if group is None or ctx.place.thread is None:
+        return None
+    question = await questions.question_in_thread(
+        ctx.db, await run_ids(ctx, group), ctx.place.thread
+    )
+    if question is None or not event.text.strip():
+        return None
+    member = await member_here(ctx, group)
+    if member.id == question.member_id:
+        return None  # the asker's follow-up ("thanks!", a clarification) is not an answer
+    await questions.record_answer(
+        ctx.db,
+        question=question,
+        member=member,
+        text=event.text[: grammar.MAX_TEXT],
+        message_ref=event.message_ref,
+        now=ctx.now,
+    )
+    return None
+
+
+async def on_reaction(ctx: Context, event: ReactionEvent) -> Reply | None:
+    """✅ on a question (or in its thread) by the asker or an organizer resolves it."""
+    if event.emoji not in RESOLVE_EMOJI:
+        return None
+    group = await groups.find_group(ctx.db, ctx.place)
+    if group is None:
+        return None
+    question = await questions.question_by_message(
+        ctx.db, await run_ids(ctx, group), event.message_ref
+    )
+    if question is None or question.status == QuestionStatus.RESOLVED:
+        return None
+    try:
+        return await _resolve(ctx, group, question)
+    except Refusal:
+        return None  # a stranger's ✅ is just a reaction

@@ -1,0 +1,175 @@
+"""Starting, pausing, resuming, skipping and stopping a run; its schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.core import grammar, replies
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.handlers.lookup import group_here, member_here, require_organizer, run_of
+from bot.core.handlers.syllabi import syllabus_for
+from bot.core.models import Reply, say
+from bot.core.services import groups, runs
+from bot.domain.datafile import DataFileError, read_yaml
+from bot.domain.schedule import ScheduleSpec
+from bot.domain.schedule_check import check_schedule
+from bot.domain.states import Role, RunStatus
+from bot.store.models import Group, Member, Run
+
+DEFAULT_SCHEDULE = {"weekday": "monday", "time": "18:00", "timezone": "UTC"}
+
+
+async def _may_start(ctx: Context, group: Group) -> Member:
+    """The member starting a run; the first to start one becomes the group's organizer."""
+    members = await groups.current_members(ctx.db, group)
+    if any(m.role == Role.ORGANIZER for m in members):
+        await require_organizer(ctx, group, "start a syllabus")
+    member = await member_here(ctx, group)
+    member.role = Role.ORGANIZER
+    if await runs.open_run(ctx.db, group) is not None:
+        raise Refusal(
+            "A syllabus is already running here. `/study stop` it first, or `/study pause`."
+        )
+    return member
+
+
+def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:
+    try:
+        return ScheduleSpec.model_validate(fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'schedule'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors(include_url=False)
+        )
+        raise Refusal(f"I can't use that schedule: {problems}. {grammar.usage('start')}") from None
+
+
+async def start(ctx: Context, command: grammar.Start) -> Reply:
+    """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
+    group = await groups.ensure_group(ctx.db, ctx.place)
+    organizer = await _may_start(ctx, group)
+    syllabus = await syllabus_for(ctx, command.syllabus_id)
+    given = {"weekday": command.weekday, "time": command.time, "timezone": command.timezone}
+    fields: dict[str, Any] = {
+        "syllabus": syllabus.id,
+        "start": command.start or "2000-01-03",  # replaced by today below
+        **DEFAULT_SCHEDULE,
+        **{key: value for key, value in given.items() if value},
+    }
+    if command.pace:
+        fields["pace"] = {"units_per_session": command.pace}
+    spec = _validated_spec(fields)
+    today = ctx.now.astimezone(spec.zone).date()
+    if command.start and spec.start < today:
+        raise Refusal(f"The start date {spec.start} is in the past.")
+    if not command.start:
+        spec = runs.first_future_start(syllabus, spec.model_copy(update={"start": today}), ctx.now)
+    _run, meetings = await runs.start_run(
+        ctx.db,
+        group=group,
+        syllabus=syllabus,
+        spec=spec,
+        organizer=organizer,
+        now=ctx.now,
+        source="content",
+    )
+    if meetings[0].starts_at <= ctx.now:
+        raise Refusal(
+            "That first session would already have started; choose a later start or time."
+        )
+    return replies.started(syllabus, spec, meetings, ephemeral=False)
+
+
+async def plan(ctx: Context, command: grammar.Plan) -> Reply:
+    """``/study plan <file>``: start from a schedule file in the schedules folder."""
+    group = await groups.ensure_group(ctx.db, ctx.place)
+    organizer = await _may_start(ctx, group)
+    name = command.name.removesuffix(".yaml").removesuffix(".yml")
+    path = ctx.schedules / f"{name}.yaml"
+    if "/" in name or "\\" in name or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in ctx.schedules.glob("*.yaml"))) or "none"
+        raise Refusal(f"There is no schedule `{command.name}`. Known: {known}.")
+    try:
+        loaded = check_schedule(read_yaml(path, display_name=path.name), library=ctx.library)
+    except DataFileError as problems:
+        raise Refusal(f"That schedule has problems:\n{problems}") from None
+    if loaded.meetings[0].starts_at <= ctx.now:
+        raise Refusal(
+            f"`{path.name}` starts on {loaded.spec.start}, which has passed. Edit its `start:` first."
+        )
+    _run, meetings = await runs.start_run(
+        ctx.db,
+        group=group,
+        syllabus=loaded.syllabus,
+        spec=loaded.spec,
+        organizer=organizer,
+        now=ctx.now,
+        source=str(path),
+    )
+    return replies.started(loaded.syllabus, loaded.spec, meetings, ephemeral=False)
+
+
+async def _organizers_run(ctx: Context, action: str) -> Run:
+    group = await group_here(ctx)
+    await require_organizer(ctx, group, action)
+    return await run_of(ctx, group)
+
+
+async def _upcoming(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
+    following = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)[:5]
+    return replies.schedule(
+        following,
+        run.timezone,
+        heading=heading,
+        paused=run.status == RunStatus.PAUSED,
+        ephemeral=ephemeral,
+    )
+
+
+async def pause(ctx: Context, command: grammar.Pause) -> Reply:
+    """``/study pause``: posts are held until resume."""
+    run = await _organizers_run(ctx, "pause the group")
+    if run.status == RunStatus.PAUSED:
+        raise Refusal("The group is already paused.")
+    await runs.pause(ctx.db, run, ctx.now)
+    return say(
+        "Paused: no posts until an organizer runs `/study resume`. Later sessions will move back.",
+        ephemeral=False,
+    )
+
+
+async def resume(ctx: Context, command: grammar.Resume) -> Reply:
+    """``/study resume``: held posts are released and later meetings move back."""
+    run = await _organizers_run(ctx, "resume the group")
+    if run.status != RunStatus.PAUSED:
+        raise Refusal("The group is not paused.")
+    await runs.resume(ctx.db, run, ctx.now)
+    return await _upcoming(ctx, run, "Resumed. The next sessions:", ephemeral=False)
+
+
+async def skip(ctx: Context, command: grammar.Skip) -> Reply:
+    """``/study skip``: no meeting next time; everything after moves back a week."""
+    run = await _organizers_run(ctx, "skip a week")
+    if await runs.skip_next(ctx.db, run, ctx.now) is None:
+        raise Refusal("There is no session left to skip.")
+    heading = "Skipped a week; everything after moves back. The next sessions:"
+    return await _upcoming(ctx, run, heading, ephemeral=False)
+
+
+async def stop(ctx: Context, command: grammar.Stop) -> Reply:
+    """``/study stop``: no more scheduled posts."""
+    run = await _organizers_run(ctx, "stop the syllabus")
+    await runs.stop(ctx.db, run, ctx.now)
+    return say(
+        "Stopped. No more scheduled posts; an organizer can `/study start` another syllabus.",
+        ephemeral=False,
+    )
+
+
+async def show_schedule(ctx: Context, command: grammar.ShowSchedule) -> Reply:
+    """``/study schedule``: the next five meetings."""
+    run = await run_of(ctx, await group_here(ctx))
+    return await _upcoming(ctx, run, "Coming up", ephemeral=True)

@@ -1,0 +1,227 @@
+"""What the bot posts in a channel or a DM, as neutral messages: kickoffs, discussion threads,
+reminders, summaries, Q&A posts, notices. Answers to the member who acted are in ``replies``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.models import (
+    Actions,
+    Block,
+    Bullets,
+    Button,
+    Fields,
+    Heading,
+    Link,
+    Links,
+    Message,
+    Paragraph,
+    SmallPrint,
+)
+from bot.core.safety import defuse, one_line
+from bot.core.services.runs import MeetingContent
+from bot.core.services.tally import WaitingQuestion, WeekTally
+from bot.domain.states import CheckinStatus
+from bot.domain.syllabus import Syllabus
+from bot.store.models import Meeting
+
+CHECKIN_LABELS = {
+    CheckinStatus.DONE: "Done",
+    CheckinStatus.PARTIAL: "Partly",
+    CheckinStatus.BEHIND: "Behind",
+}
+
+
+def cite(section: str, title: str, pages: object) -> str:
+    """``§2.1 Matrices (p. 22-26)``; chapter openings and exercises read without the §."""
+    mark = "§" if section[:1].isdigit() and section != title else ""
+    return f"{mark}{section} {title} (p. {pages})"
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def kickoff(
+    *, syllabus: Syllabus, meeting: Meeting, contents: list[MeetingContent], total: int, zone: str
+) -> Message:
+    title = f"Week {meeting.week} · Session {meeting.index + 1} of {total}: {meeting.title}"
+    blocks: list = [
+        Heading(title),
+        Paragraph(f"{syllabus.title}. Meeting {local_time(meeting.starts_at, zone)}."),
+    ]
+    readings = []
+    topics: list[str] = []
+    links: list[Link] = []
+    hours = 0.0
+    for content in contents:
+        for reading in content.readings:
+            book = f"{reading.book}: " if reading.book else ""
+            readings.append(book + cite(reading.section, reading.title, reading.pages))
+        if content.part == 1:
+            topics += content.unit.topics
+            links += [Link(r.title, str(r.url)) for r in content.unit.resources]
+        share = sum(r.pages.count for r in content.readings) / max(content.unit.pages, 1)
+        hours += content.unit.hours * (share if content.parts > 1 else 1)
+    blocks += [Heading("Read"), Bullets(tuple(readings))]
+    if topics:
+        blocks += [Heading("Key topics"), Bullets(tuple(topics))]
+    blocks.append(
+        Fields(
+            (
+                (
+                    "Pages",
+                    str(
+                        sum(
+                            (c.readings and sum(r.pages.count for r in c.readings)) or 0
+                            for c in contents
+                        )
+                    ),
+                ),
+                ("Estimated hours", f"{hours:.1f}"),
+            )
+        )
+    )
+    if links:
+        blocks += [Heading("Free companions"), Links(tuple(links))]
+    value = str(meeting.id)
+    blocks += [
+        Paragraph(
+            "How did the reading go? Check in with one click, or `/study checkin done|partial|behind`."
+        ),
+        Actions(
+            (
+                Button("Done", "checkin", f"{value}:done", "primary"),
+                Button("Partly", "checkin", f"{value}:partial"),
+                Button("Behind", "checkin", f"{value}:behind"),
+                Button("Ask a question", "ask", value),
+            )
+        ),
+        SmallPrint("Discussion questions follow in threads below. Reply there; formulas in $...$."),
+    ]
+    text = f"{title}. Read: " + "; ".join(readings)
+    units = tuple(dict.fromkeys(content.unit.id for content in contents))
+    return Message(text=text, blocks=tuple(blocks), labels=units)
+
+
+def discussion_question(number: int, question: str, unit_title: str, unit_id: str = "") -> Message:
+    text = f"Discussion {number}: {question}"
+    return Message(
+        text=text,
+        blocks=(
+            Heading(f"Discussion {number} · {unit_title}"),
+            Paragraph(question),
+            SmallPrint("Reply in this thread."),
+        ),
+        labels=(unit_id,) if unit_id else (),
+    )
+
+
+def reminder(*, meeting: Meeting, missing: int, members: int) -> Message:
+    if missing == 0:
+        text = f"Everyone has checked in for “{meeting.title}”. Nice work!"
+    else:
+        verb = "has" if missing == 1 else "have"
+        text = (
+            f"Mid-week nudge: {missing} of {members} members {verb} not checked in for “{meeting.title}” yet. "
+            "Use `/study checkin done|partial|behind`, or the buttons on this week's post."
+        )
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
+def reminder_dm(*, meeting: Meeting, channel_hint: str) -> Message:
+    text = (
+        f"A gentle nudge: how is “{meeting.title}” going? Check in with "
+        f"`/study checkin done|partial|behind` in {channel_hint}."
+    )
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
+def summary(
+    *,
+    tally: WeekTally,
+    open_questions: list[WaitingQuestion],
+    next_meeting: Meeting | None,
+    zone: str,
+) -> Message:
+    """The weekly summary: check-in counts, streaks, questions still waiting, what is next."""
+    title = f"Weekly summary: {tally.meeting.title}"
+    fields = (
+        *((CHECKIN_LABELS[status], str(count)) for status, count in tally.counts.items()),
+        ("No check-in", str(tally.silent)),
+    )
+    blocks: list[Block] = [Heading(title), Fields(fields)]
+    if tally.streaks:
+        blocks += [
+            Heading("On a streak"),
+            Bullets(tuple(f"{defuse(name)}: {n} weeks" for name, n in tally.streaks)),
+        ]
+    if open_questions:
+        blocks += [Heading("Open questions"), Bullets(tuple(map(_waiting, open_questions)))]
+    if next_meeting is not None:
+        upshot = f"Next: {next_meeting.title}, {local_time(next_meeting.starts_at, zone)}."
+    else:
+        upshot = "That was the last session of this syllabus. Congratulations!"
+    blocks.append(Paragraph(upshot))
+    text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields) + ". " + upshot
+    return Message(text=text, blocks=tuple(blocks))
+
+
+def _waiting(question: WaitingQuestion) -> str:
+    n = question.answers
+    status = f"{n} answer{'s' * (n != 1)} so far" if n else "no answer yet"
+    return f"{defuse(one_line(question.text, 120))} (asked by {defuse(question.asker)}; {status})"
+
+
+def question_post(
+    *, number: int, asker: str, unit_title: str, text: str, unit_id: str = ""
+) -> Message:
+    body = defuse(text)
+    return Message(
+        text=f"Question {number} from {defuse(asker)}: {one_line(body)}",
+        blocks=(
+            Heading(f"Question {number} · {unit_title}"),
+            Paragraph(body),
+            SmallPrint(
+                f"Asked by {defuse(asker)}. Answer in the thread; the asker or an organizer resolves it with ✅ or `/study resolve`."
+            ),
+        ),
+        labels=(*((unit_id,) if unit_id else ()), "unanswered"),
+    )
+
+
+def question_resolved_post(
+    *, number: int, asker: str, unit_title: str, text: str, resolver: str, unit_id: str = ""
+) -> Message:
+    body = defuse(text)
+    return Message(
+        text=f"✅ Question {number} (resolved): {one_line(body)}",
+        blocks=(
+            Heading(f"✅ Question {number} · {unit_title} (resolved)"),
+            Paragraph(body),
+            SmallPrint(f"Asked by {defuse(asker)}, resolved by {defuse(resolver)}."),
+        ),
+        labels=(*((unit_id,) if unit_id else ()), "solved"),
+    )
+
+
+ANSWERS_GO_HERE = Message(
+    text="Answers go in this thread.",
+    blocks=(Paragraph("Answers go in this thread. ✅ or `/study resolve` when it is answered."),),
+)
+
+
+def resolved_note(resolver: str) -> Message:
+    """Said in a question's thread when it is resolved."""
+    note = f"✅ Resolved by {defuse(resolver)}."
+    return Message(text=note, blocks=(Paragraph(note),))
+
+
+def missed_posts(count: int, oldest: datetime, zone: str) -> Message:
+    text = (
+        f"Heads-up for organizers: the bot was offline and {count} scheduled "
+        f"post{'s' if count != 1 else ''} (the oldest due {local_time(oldest, zone)}) came too late to send. "
+        "They were skipped rather than flooding the channel."
+    )
+    return Message(text=text, blocks=(Paragraph(text),))

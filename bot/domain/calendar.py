@@ -1,0 +1,199 @@
+"""Calendar arithmetic: a syllabus and a schedule become dated sessions. Pure functions only.
+
+Meeting times are wall-clock times in the group's zone: a 09:00 Monday group meets at 09:00 local
+time in winter and in summer, so the UTC instant moves when daylight saving time changes. Reminder
+and summary offsets are wall-clock offsets too (kickoff + 3 days at the same local time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.domain.syllabus import Reading, Syllabus, Unit
+
+if TYPE_CHECKING:
+    from bot.domain.schedule import Pace, ScheduleSpec
+
+MAX_MEETINGS = 1000  # a safety net; real runs have tens of sessions
+
+
+@dataclass(frozen=True)
+class MeetingPart:
+    """The share of one unit read in one session (the whole unit unless it was split)."""
+
+    unit: Unit
+    readings: tuple[Reading, ...]
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def pages(self) -> int:
+        return sum(r.pages.count for r in self.readings)
+
+    @property
+    def hours(self) -> float:
+        if self.parts == 1:
+            return self.unit.hours
+        return self.unit.hours * self.pages / max(self.unit.pages, 1)
+
+    @property
+    def title(self) -> str:
+        suffix = f" (part {self.part} of {self.parts})" if self.parts > 1 else ""
+        return self.unit.title + suffix
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """One meeting: what is read, and when the kickoff, reminder and summary go out (UTC)."""
+
+    index: int  # 0-based position in the run
+    week: int  # 1-based week of the run, counting break weeks too
+    local_start: datetime  # aware, in the group's zone
+    starts_at: datetime  # UTC
+    reminder_at: datetime  # UTC
+    summary_at: datetime  # UTC
+    parts: tuple[MeetingPart, ...]
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    @property
+    def pages(self) -> int:
+        return sum(p.pages for p in self.parts)
+
+    @property
+    def hours(self) -> float:
+        return sum(p.hours for p in self.parts)
+
+    @property
+    def title(self) -> str:
+        return " + ".join(p.title for p in self.parts)
+
+    @property
+    def readings(self) -> tuple[Reading, ...]:
+        return tuple(r for p in self.parts for r in p.readings)
+
+
+def split_into_meetings(syllabus: Syllabus, pace: Pace) -> list[tuple[MeetingPart, ...]]:
+    """Group the syllabus into sessions according to the pace. Order is always kept."""
+    mode = pace.mode
+    if mode == "units":
+        size = pace.units_per_session or 1
+        units = syllabus.units
+        return [
+            tuple(MeetingPart(u, u.readings) for u in units[i : i + size])
+            for i in range(0, len(units), size)
+        ]
+    if mode == "plan":
+        assert pace.plan is not None
+        return [
+            tuple(MeetingPart(syllabus.unit(uid), syllabus.unit(uid).readings) for uid in meeting)
+            for meeting in pace.plan
+        ]
+    if mode == "pages":
+        return _pack(syllabus.units, float(pace.pages_per_week or 0), _pages_of)
+    return _pack(syllabus.units, float(pace.hours_per_week or 0), _hours_of)
+
+
+def _pages_of(unit: Unit, reading: Reading) -> float:
+    return float(reading.pages.count)
+
+
+def _hours_of(unit: Unit, reading: Reading) -> float:
+    return unit.hours * reading.pages.count / max(unit.pages, 1)
+
+
+def _pack(units: Sequence[Unit], budget: float, cost_of) -> list[tuple[MeetingPart, ...]]:  # type: ignore[no-untyped-def]
+    """Fill weeks up to ``budget``. Whole units share a week when they fit together; a unit
+    larger than the budget gets weeks of its own, split at section boundaries. A single section
+    larger than the budget is never cut: it becomes a week by itself."""
+    meetings: list[tuple[MeetingPart, ...]] = []
+    current: list[MeetingPart] = []
+    used = 0.0
+    for unit in units:
+        cost = sum(cost_of(unit, r) for r in unit.readings)
+        if cost <= budget:
+            if current and used + cost > budget:
+                meetings.append(tuple(current))
+                current, used = [], 0.0
+            current.append(MeetingPart(unit, unit.readings))
+            used += cost
+            continue
+        if current:
+            meetings.append(tuple(current))
+            current, used = [], 0.0
+        chunks: list[list[Reading]] = [[]]
+        chunk_cost = 0.0
+        for reading in unit.readings:
+            reading_cost = cost_of(unit, reading)
+            if chunks[-1] and chunk_cost + reading_cost > budget:
+                chunks.append([])
+                chunk_cost = 0.0
+            chunks[-1].append(reading)
+            chunk_cost += reading_cost
+        for number, chunk in enumerate(chunks, start=1):
+            meetings.append((MeetingPart(unit, tuple(chunk), number, len(chunks)),))
+    if current:
+        meetings.append(tuple(current))
+    return meetings
+
+
+def first_meeting_day(start: date, weekday: int) -> date:
+    """The first ``weekday`` on or after ``start`` (a start that is not a meeting day moves on)."""
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def meeting_days(spec: ScheduleSpec, *, skipped: Iterable[date] = ()) -> Iterator[date]:
+    """Every meeting day from the start on, leaving out breaks and skipped weeks."""
+    skipped_days = set(skipped)
+    day = first_meeting_day(spec.start, spec.weekday_number)
+    for _ in range(MAX_MEETINGS * 10):
+        if day not in skipped_days and not any(day in b for b in spec.breaks):
+            yield day
+        day += timedelta(days=7)
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """``day`` at wall-clock ``at`` in ``zone``. A time that does not exist that day (the hour
+    skipped when clocks go forward) moves forward by the gap, as calendars do; a time that
+    happens twice (clocks going back) means its first occurrence."""
+    naive = datetime.combine(day, at)
+    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _shifted(meeting: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
+    """Wall-clock arithmetic from the nominal meeting time (even one a DST jump skipped):
+    the same local time ``offset`` later, as a UTC instant."""
+    naive = meeting + offset
+    return local_instant(naive.date(), naive.time(), zone).astimezone(UTC)
+
+
+def plan_calendar(
+    syllabus: Syllabus, spec: ScheduleSpec, *, skipped: Iterable[date] = ()
+) -> list[PlannedMeeting]:
+    """The dated sessions of a run: syllabus + schedule (+ weeks skipped by organizers)."""
+    zone = spec.zone
+    contents = split_into_meetings(syllabus, spec.pace)
+    days = meeting_days(spec, skipped=skipped)
+    meetings = []
+    first: date | None = None
+    for index, (parts, day) in enumerate(zip(contents[:MAX_MEETINGS], days, strict=False)):
+        first = first or day
+        local_start = local_instant(day, spec.time, zone)
+        meetings.append(
+            PlannedMeeting(
+                index=index,
+                week=(day - first).days // 7 + 1,
+                local_start=local_start,
+                starts_at=local_start.astimezone(UTC),
+                reminder_at=_shifted(datetime.combine(day, spec.time), spec.reminder, zone),
+                summary_at=_shifted(datetime.combine(day, spec.time), spec.summary, zone),
+                parts=parts,
+            )
+        )
+    return meetings

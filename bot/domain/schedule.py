@@ -1,0 +1,210 @@
+"""Schedule files: when a group meets and how fast it reads (``schedules/<name>.yaml``).
+
+Documented in ``docs/schedule-format.md``. The calendar itself is computed in ``bot.domain.calendar``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+import zoneinfo
+from datetime import date, time, timedelta
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = [name.lower() for name in calendar.day_name]  # monday .. sunday
+
+
+def _parse_duration(value: Any) -> timedelta:
+    """``3d``, ``6d 12h``, ``90m``, ``1d2h30m`` or an ISO 8601 duration such as ``P3DT12H``."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("write a duration like 3d, 12h, 90m or 2d 6h")
+    text = value.strip().lower()
+    iso = re.fullmatch(r"p(?:(\d+)d)?(?:t(?:(\d+)h)?(?:(\d+)m)?)?", text)
+    human = re.fullmatch(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?", text)
+    match = iso if text.startswith("p") else human
+    if not text or not match or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration; write one like 3d, 12h, 90m or 2d 6h")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def _format_duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) or "0m"
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_parse_duration), PlainSerializer(_format_duration, return_type=str)
+]
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _parse_zone(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("write an IANA time zone such as Europe/Berlin or America/New_York")
+    name = value.strip()
+    if name not in _zone_names():
+        hint = difflib.get_close_matches(name, sorted(_zone_names()), n=1)
+        suffix = (
+            f" (did you mean {hint[0]!r}?)" if hint else " (use an IANA name such as Europe/Berlin)"
+        )
+        raise ValueError(f"unknown time zone {name!r}{suffix}")
+    return name
+
+
+TimeZoneName = Annotated[str, BeforeValidator(_parse_zone)]
+
+
+def _parse_weekday(value: Any) -> str:
+    if isinstance(value, str):
+        name = value.strip().lower()
+        for day in WEEKDAYS:
+            if name in (day, day[:3]):
+                return day
+        hint = difflib.get_close_matches(name, WEEKDAYS, n=1)
+        suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ValueError(f"unknown weekday {value!r}{suffix}")
+    raise ValueError("write a weekday such as monday")
+
+
+Weekday = Annotated[str, BeforeValidator(_parse_weekday)]
+UnitId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Pace(_Model):
+    """How much a group reads per session. Exactly one of the four ways."""
+
+    units_per_session: int | None = Field(default=None, gt=0, le=20)
+    pages_per_week: int | None = Field(default=None, gt=0, le=2000)
+    hours_per_week: float | None = Field(default=None, gt=0, le=80)
+    plan: tuple[tuple[UnitId, ...], ...] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Pace:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of units_per_session, pages_per_week, hours_per_week or plan"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.plan is not None:
+            if not self.plan or any(not meeting for meeting in self.plan):
+                raise ValueError("every session in the plan needs at least one unit id")
+            flat = [unit for meeting in self.plan for unit in meeting]
+            twice = sorted({unit for unit in flat if flat.count(unit) > 1})
+            if twice:
+                raise ValueError(f"the plan lists {', '.join(twice)} more than once")
+        return self
+
+    @property
+    def mode(self) -> Literal["units", "pages", "hours", "plan"]:
+        if self.pages_per_week is not None:
+            return "pages"
+        if self.hours_per_week is not None:
+            return "hours"
+        if self.plan is not None:
+            return "plan"
+        return "units"
+
+
+class Break(_Model):
+    """Dates with no session: one day or an inclusive range."""
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_day(cls, value: Any) -> Any:
+        if isinstance(value, str | date | int):
+            return {"from": value, "to": value}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Break:
+        if self.end < self.start:
+            raise ValueError(f"the break ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class ScheduleSpec(_Model):
+    """A group's rhythm: start, weekday and time, time zone, pace, breaks and offsets."""
+
+    syllabus: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    start: date
+    weekday: Weekday
+    time: time
+    timezone: TimeZoneName
+    pace: Pace = Pace(units_per_session=1)
+    breaks: tuple[Break, ...] = ()
+    reminder: Duration = Field(default=timedelta(days=3), description="after the kickoff")
+    summary: Duration = Field(default=timedelta(days=6), description="after the kickoff")
+    grace: Duration = Field(default=timedelta(hours=6), description="how late a post may still go")
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", value.strip()):
+            raise ValueError(f'{value!r} is not a time; write it as HH:MM, e.g. "18:30"')
+        if isinstance(value, str) and len(value.strip()) == 4:
+            value = "0" + value.strip()
+        return value
+
+    @field_validator("reminder", "summary")
+    @classmethod
+    def _within_week(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value < timedelta(days=7):
+            raise ValueError("must be more than 0 and less than 7 days after the kickoff")
+        return value
+
+    @field_validator("grace")
+    @classmethod
+    def _grace_bounds(cls, value: timedelta) -> timedelta:
+        if value > timedelta(days=7):
+            raise ValueError("a grace period longer than a week would replay stale posts")
+        return value
+
+    @model_validator(mode="after")
+    def _reminder_before_summary(self) -> ScheduleSpec:
+        if self.reminder >= self.summary:
+            raise ValueError("the reminder must come before the summary")
+        return self
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def weekday_number(self) -> int:
+        return WEEKDAYS.index(self.weekday)

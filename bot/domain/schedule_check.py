@@ -1,0 +1,79 @@
+"""Checking a schedule file against the syllabus it names, and the calendar it implies."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.calendar import PlannedMeeting, plan_calendar
+from bot.domain.datafile import DataFileError, YamlDocument, read_yaml, validate
+from bot.domain.schedule import ScheduleSpec
+from bot.domain.syllabus import Library, Syllabus
+
+
+@dataclass(frozen=True)
+class LoadedSchedule:
+    """A valid schedule with the syllabus it reads and the sessions it implies."""
+
+    spec: ScheduleSpec
+    syllabus: Syllabus
+    meetings: tuple[PlannedMeeting, ...]
+
+
+def load_schedule(path: Path, *, library: Library) -> LoadedSchedule:
+    """Read, validate and check a schedule file against its syllabus; all problems at once."""
+    return check_schedule(read_yaml(path), library=library)
+
+
+def check_schedule(document: YamlDocument, *, library: Library) -> LoadedSchedule:
+    spec = validate(ScheduleSpec, document)
+    try:
+        syllabus = library.get(spec.syllabus)
+    except KeyError:
+        hint = difflib.get_close_matches(spec.syllabus, library.ids(), n=1)
+        suffix = f" (did you mean {hint[0]!r}?)" if hint else f"; known: {', '.join(library.ids())}"
+        raise DataFileError(
+            [document.problem(("syllabus",), f"no syllabus {spec.syllabus!r}{suffix}")]
+        ) from None
+    except DataFileError as exc:
+        raise DataFileError(
+            [
+                document.problem(("syllabus",), f"syllabus {spec.syllabus!r} is invalid"),
+                *exc.problems,
+            ]
+        ) from None
+
+    problems = []
+    known = {unit.id for unit in syllabus.units}
+    for s, meeting in enumerate(spec.pace.plan or ()):
+        for u, unit_id in enumerate(meeting):
+            if unit_id not in known:
+                hint = difflib.get_close_matches(unit_id, sorted(known), n=1)
+                suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+                problems.append(
+                    document.problem(
+                        ("pace", "plan", s, u), f"{spec.syllabus!r} has no unit {unit_id!r}{suffix}"
+                    )
+                )
+    if problems:
+        raise DataFileError(problems)
+
+    meetings = tuple(plan_calendar(syllabus, spec))
+    last_day = meetings[-1].local_start.date()
+    for b, pause in enumerate(spec.breaks):
+        if pause.end < spec.start:
+            problems.append(
+                document.problem(
+                    ("breaks", b), f"the break ends before the run starts ({spec.start})"
+                )
+            )
+        elif pause.start > last_day:
+            problems.append(
+                document.problem(
+                    ("breaks", b), f"the break starts after the last session ({last_day})"
+                )
+            )
+    if problems:
+        raise DataFileError(problems)
+    return LoadedSchedule(spec=spec, syllabus=syllabus, meetings=meetings)

@@ -1,0 +1,60 @@
+"""The states and kinds stored in the database, one enum each. They are ``StrEnum`` so that a
+value read back from a text column compares equal to its member."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a member may do in a group."""
+
+    ORGANIZER = "organizer"
+    MEMBER = "member"
+
+
+class RunStatus(StrEnum):
+    """Where a group is in reading one syllabus."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+OPEN_RUN = (RunStatus.ACTIVE, RunStatus.PAUSED)  # a run that still posts, or will after resume
+
+
+class CheckinStatus(StrEnum):
+    """How a member's reading went this week."""
+
+    DONE = "done"
+    PARTIAL = "partial"
+    BEHIND = "behind"
+
+
+class QuestionStatus(StrEnum):
+    """A Q&A question, before and after the asker or an organizer resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class DeliveryKind(StrEnum):
+    """The scheduled posts of one meeting, in the order they go out."""
+
+    KICKOFF = "kickoff"
+    QUESTION = "question"
+    REMINDER = "reminder"
+    SUMMARY = "summary"
+
+
+class DeliveryStatus(StrEnum):
+    """A ledger row's life: pending -> claimed -> sent (or missed/failed); held while paused."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    MISSED = "missed"
+    FAILED = "failed"
+    HELD = "held"

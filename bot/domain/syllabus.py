@@ -1,0 +1,358 @@
+"""Syllabus files: a book (or a track across books) split into units a group reads in turn.
+
+The format is documented in ``docs/syllabus-format.md``; the models below are its single source
+of truth. A syllabus is immutable once loaded and has a content hash, so a running group keeps
+reading the copy it started with even when the file is edited later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml, validate
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
+Url = Annotated[HttpUrl, PlainSerializer(str, return_type=str)]
+
+MIN_QUESTIONS = 3
+
+
+def _non_empty(value: Any) -> Any:
+    # Checked before item validation: pydantic's own min_length would also fire when the
+    # items are merely invalid, which misleads.
+    if isinstance(value, list | tuple) and not value:
+        raise ValueError("must list at least one entry")
+    return value
+
+
+NonEmpty = BeforeValidator(_non_empty)
+
+
+@dataclass(frozen=True, order=True)
+class PageRange:
+    """Printed pages ``first``..``last``, both included."""
+
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+
+def _parse_pages(value: Any) -> PageRange:
+    if isinstance(value, PageRange):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("pages must look like 27 or 27-34")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("pages must look like 27 or 27-34")
+    match = re.fullmatch(r"\s*(\d{1,5})\s*(?:[-–]\s*(\d{1,5})\s*)?", value)
+    if not match:
+        raise ValueError(f"pages must look like 27 or 27-34, not {value!r}")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if first < 1:
+        raise ValueError("page numbers start at 1")
+    if last < first:
+        raise ValueError(f"page range {value!r} runs backwards")
+    return PageRange(first, last)
+
+
+Pages = Annotated[PageRange, BeforeValidator(_parse_pages), PlainSerializer(str, return_type=str)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Link(_Model):
+    title: Text
+    url: Url
+
+
+class Resource(_Model):
+    """Free companion material: a lecture, a video, notes."""
+
+    title: Text
+    url: Url
+    kind: Literal["video", "lecture", "book", "notes", "course", "notebook", "article"] = "video"
+
+
+class Reading(_Model):
+    """One section (or chapter) to read, with its printed pages."""
+
+    section: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    title: Text
+    pages: Pages
+    book: Slug | None = Field(
+        default=None, description="For tracks: the id of the book syllabus this comes from."
+    )
+
+    @field_validator("section", mode="before")
+    @classmethod
+    def _section_as_text(cls, value: Any) -> Any:
+        # `section: 2.3` is a float in YAML; people mean the text "2.3".
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
+
+
+class Unit(_Model):
+    """What a group reads and discusses together: a chapter or a group of sections."""
+
+    id: Slug
+    title: Text
+    readings: Annotated[tuple[Reading, ...], NonEmpty]
+    topics: Annotated[tuple[Text, ...], NonEmpty]
+    hours: float = Field(gt=0, le=100, description="Estimated hours of reading and exercises.")
+    questions: tuple[Question, ...]
+    resources: tuple[Resource, ...] = ()
+
+    @field_validator("questions")
+    @classmethod
+    def _enough_questions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) < MIN_QUESTIONS:
+            raise ValueError(
+                f"a unit needs at least {MIN_QUESTIONS} discussion questions, "
+                f"this one has {len(value)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("the same question is listed twice")
+        return value
+
+    @property
+    def pages(self) -> int:
+        return sum(reading.pages.count for reading in self.readings)
+
+
+class Syllabus(_Model):
+    id: Slug
+    title: Text
+    kind: Literal["book", "track"] = "book"
+    authors: Annotated[tuple[Text, ...], NonEmpty]
+    edition: Text | None = None
+    year: int | None = Field(default=None, ge=1500, le=2100)
+    publisher: Text | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    links: tuple[Link, ...] = ()
+    books: tuple[Slug, ...] = Field(
+        default=(), description="For tracks: the book syllabi whose sections the units use."
+    )
+    units: tuple[Unit, ...]
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if value is None or value == []:
+            raise ValueError("the syllabus has no units; add at least one")
+        return value
+
+    @model_validator(mode="after")
+    def _book_references(self, info: ValidationInfo) -> Syllabus:
+        if self.kind == "book" and self.books:
+            raise ValueError("'books' is only for kind: track")
+        if self.kind == "track" and not self.books:
+            raise ValueError("a track must list the book syllabi it draws on under 'books'")
+        return self
+
+    def unit(self, unit_id: str) -> Unit:
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    @property
+    def pages(self) -> int:
+        return sum(unit.pages for unit in self.units)
+
+    @property
+    def hours(self) -> float:
+        return sum(unit.hours for unit in self.units)
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def _cross_checks(document: YamlDocument) -> list[Problem]:
+    """Checks across units that pydantic's per-field validation cannot express."""
+    problems = []
+    data = document.data if isinstance(document.data, dict) else {}
+    units = data.get("units")
+    if isinstance(units, list):
+        first_seen: dict[str, int] = {}
+        for index, unit in enumerate(units):
+            unit_id = unit.get("id") if isinstance(unit, dict) else None
+            if not isinstance(unit_id, str):
+                continue
+            if unit_id in first_seen:
+                problems.append(
+                    document.problem(
+                        ("units", index, "id"),
+                        f"duplicate unit id {unit_id!r} "
+                        f"(first used by units[{first_seen[unit_id]}])",
+                    )
+                )
+            else:
+                first_seen[unit_id] = index
+    if data.get("kind") == "track" and isinstance(units, list):
+        books = data.get("books") or []
+        for u, unit in enumerate(units):
+            for r, reading in enumerate(
+                (unit or {}).get("readings") or [] if isinstance(unit, dict) else []
+            ):
+                if isinstance(reading, dict) and reading.get("book") not in books:
+                    problems.append(
+                        document.problem(
+                            ("units", u, "readings", r, "book"),
+                            "each reading of a track names one of the track's books",
+                        )
+                    )
+    return problems
+
+
+def parse_syllabus(document: YamlDocument) -> Syllabus:
+    """Validate a parsed YAML document as a syllabus; every problem is raised at once."""
+    cross = _cross_checks(document)
+    try:
+        syllabus = validate(Syllabus, document)
+    except DataFileError as exc:
+        raise DataFileError([*exc.problems, *cross]) from None
+    if cross:
+        raise DataFileError(cross)
+    return syllabus
+
+
+def load_syllabus(path: Path, *, library: Library) -> Syllabus:
+    """Load and validate one syllabus file. A track is checked against the books it uses, and
+    a file in the library's folder must be named after its id (that is how it is found)."""
+    document = read_yaml(path)
+    syllabus = parse_syllabus(document)
+    problems = library.check_track(syllabus, document) if syllabus.kind == "track" else []
+    if path.resolve().parent == library.folder.resolve() and syllabus.id != path.stem:
+        problems.append(
+            document.problem(("id",), f"the id must match the file name: {path.stem!r}")
+        )
+    if problems:
+        raise DataFileError(problems)
+    return syllabus
+
+
+class Library:
+    """The syllabi in one folder (the shipped ``content/`` by default), by id."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, Syllabus] = {}
+
+    def paths(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.iterdir() if p.suffix in {".yaml", ".yml"})
+
+    def ids(self) -> list[str]:
+        return [p.stem for p in self.paths()]
+
+    def path_of(self, syllabus_id: str) -> Path:
+        for path in self.paths():
+            if path.stem == syllabus_id:
+                return path
+        raise KeyError(syllabus_id)
+
+    def get(self, syllabus_id: str) -> Syllabus:
+        """Load a syllabus by id; KeyError if there is none, DataFileError if it is broken."""
+        if syllabus_id not in self._cache:
+            path = self.path_of(syllabus_id)
+            self._cache[syllabus_id] = load_syllabus(path, library=self)
+        return self._cache[syllabus_id]
+
+    def __iter__(self) -> Iterator[Syllabus]:
+        for syllabus_id in self.ids():
+            yield self.get(syllabus_id)
+
+    def check_track(self, track: Syllabus, document: YamlDocument) -> list[Problem]:
+        """Every reading of a track must match its book's section: number, title and pages."""
+        problems = []
+        books: dict[str, dict[str, Reading]] = {}
+        for b, book_id in enumerate(track.books):
+            try:
+                book = self.get(book_id)
+            except KeyError:
+                problems.append(
+                    document.problem(("books", b), f"no book syllabus {book_id!r} in {self.folder}")
+                )
+                continue
+            except DataFileError:
+                problems.append(
+                    document.problem(("books", b), f"book syllabus {book_id!r} is invalid")
+                )
+                continue
+            books[book_id] = {r.section: r for unit in book.units for r in unit.readings}
+        for u, unit in enumerate(track.units):
+            for r, reading in enumerate(unit.readings):
+                sections = books.get(reading.book or "")
+                if sections is None:
+                    continue
+                loc = ("units", u, "readings", r)
+                original = sections.get(reading.section)
+                if original is None:
+                    problems.append(
+                        document.problem(
+                            (*loc, "section"),
+                            f"book {reading.book!r} has no section {reading.section!r}",
+                        )
+                    )
+                    continue
+                if original.title != reading.title:
+                    problems.append(
+                        document.problem(
+                            (*loc, "title"),
+                            f"the book calls section {reading.section} {original.title!r}",
+                        )
+                    )
+                if original.pages != reading.pages:
+                    problems.append(
+                        document.problem(
+                            (*loc, "pages"),
+                            f"section {reading.section} of {reading.book!r} "
+                            f"is on pages {original.pages}",
+                        )
+                    )
+        return problems
+
+
+def all_readings(units: Iterable[Unit]) -> list[tuple[Unit, Reading]]:
+    return [(unit, reading) for unit in units for reading in unit.readings]

@@ -1,0 +1,75 @@
+"""The composition root: one async context that owns the database, the bot, the ticker and the
+adapters, and releases them in reverse order."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.bot import StudyBot
+from bot.core.delivery import Deliverer
+from bot.core.ports import Adapter, Clock
+from bot.domain.syllabus import Library
+from bot.runtime.settings import Settings
+from bot.runtime.ticker import Ticker
+from bot.store.engine import create_engine, session_factory
+from bot.store.migrate import upgrade
+
+
+@dataclass(frozen=True, kw_only=True)
+class App:
+    """Everything ``running`` started, for the caller to drive or inspect."""
+
+    bot: StudyBot
+    deliverer: Deliverer
+    engine: AsyncEngine
+    ticker: Ticker | None
+
+
+@asynccontextmanager
+async def running(
+    *,
+    settings: Settings,
+    adapters: Sequence[Adapter],
+    clock: Clock,
+    tick_seconds: float | None = 60.0,
+) -> AsyncIterator[App]:
+    """Start everything; ``tick_seconds=None`` leaves ticking to the caller (tests, the demo)."""
+    engine = create_engine(settings.database_url, home=settings.home)
+    ticker: Ticker | None = None
+    started: list[Adapter] = []
+    try:
+        await upgrade(engine)
+        sessionmaker = session_factory(engine)
+        by_platform = {adapter.platform: adapter for adapter in adapters}
+        bot = StudyBot(
+            sessionmaker=sessionmaker,
+            clock=clock,
+            library=Library(settings.content),
+            schedules=settings.schedules,
+            adapters=by_platform,
+        )
+        deliverer = Deliverer(
+            sessionmaker=sessionmaker,
+            clock=clock,
+            adapters=by_platform,
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+        )
+        for adapter in adapters:
+            await adapter.start(bot)
+            started.append(adapter)
+        if tick_seconds is not None:
+            ticker = Ticker(deliverer, interval_seconds=tick_seconds)
+            ticker.start()
+        yield App(bot=bot, deliverer=deliverer, engine=engine, ticker=ticker)
+    finally:
+        if ticker is not None:
+            await ticker.stop()
+        for adapter in reversed(started):
+            await adapter.stop()
+        await engine.dispose()

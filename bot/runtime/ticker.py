@@ -1,0 +1,70 @@
+"""APScheduler wiring: one interval job, the delivery tick, registered with a stable id.
+
+The job store is not trusted to remember anything: what must be posted lives in the delivery
+ledger, so a restart only needs the job to start ticking again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.delivery import Deliverer
+
+log = logging.getLogger(__name__)
+# With one coalescing job, "skipped: maximum number of running instances" only says a tick ran
+# longer than the interval (normal under --fast); failures are logged by _tick itself.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+TICK_JOB_ID = "studybot-delivery-tick"
+
+
+class Ticker:
+    """The one APScheduler job: a delivery tick every ``interval_seconds``."""
+
+    def __init__(self, deliverer: Deliverer, *, interval_seconds: float = 60.0) -> None:
+        self.deliverer = deliverer
+        self.interval_seconds = interval_seconds
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._busy = asyncio.Lock()  # held while a tick runs, so stopping can wait for it
+
+    async def _tick(self) -> None:
+        try:
+            async with self._busy:
+                report = await self.deliverer.tick()
+        except Exception:  # keep ticking: the ledger makes the next tick pick up the work
+            log.exception("delivery tick failed")
+            return
+        if report.sent or report.missed or report.failed:
+            log.info(
+                "tick: %d sent, %d missed, %d failed",
+                len(report.sent),
+                len(report.missed),
+                len(report.failed),
+            )
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self.interval_seconds),
+            id=TICK_JOB_ID,
+            max_instances=1,  # ticks never overlap within one process
+            coalesce=True,
+            replace_existing=True,
+            next_run_time=datetime.now().astimezone(),
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """No new ticks; a tick already sending posts finishes first (no half-sent batch)."""
+        self.shutdown()
+        async with self._busy:
+            pass

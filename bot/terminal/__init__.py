@@ -1,1 +1,0 @@
-"""``studybot console``: reading what the person types, the simulated clock, the prompt loop."""
