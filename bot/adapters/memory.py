@@ -32,10 +32,13 @@ class Said:
 
     @property
     def text(self) -> str:
+        """The plain text of what was said."""
         return self.message.text
 
 
 class MemoryAdapter:
+    """The ``memory`` platform: every post, thread, reply, DM and edit is kept in ``said``."""
+
     platform = "memory"
 
     def __init__(self, *, clock: Clock | None = None) -> None:
@@ -45,12 +48,14 @@ class MemoryAdapter:
         self._refs = itertools.count(1)
 
     def record(self, said: Said) -> None:
+        """Keep ``said``, stamped with the clock's time when there is a clock."""
         self.said.append(replace(said, at=self.clock.now()) if self.clock else said)
 
     def _ref(self) -> str:
         return f"m{next(self._refs)}"
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        """Record a channel post."""
         ref = self._ref()
         self.record(Said("post", ref, message, place.channel, key=key))
         return ref
@@ -59,11 +64,13 @@ class MemoryAdapter:
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
     ) -> str:
         # Like Slack: a thread is named by its parent; each discussion question starts one.
+        """Record a thread's first message under ``parent_ref``."""
         ref = self._ref()
         self.record(Said("thread", ref, message, place.channel, thread=parent_ref, key=key))
         return ref
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        """Record a message in a thread."""
         ref = self._ref()
         self.record(Said("reply", ref, message, place.channel, thread=thread_ref))
         return ref
@@ -71,14 +78,17 @@ class MemoryAdapter:
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
+        """Record a direct message."""
         ref = self._ref()
         self.record(Said("dm", ref, message, to=user_id, key=key))
         return ref
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        """Record an edit of a post."""
         self.record(Said("update", message_ref, message, place.channel))
 
     async def find_post(self, place: Place, key: str) -> str | None:
+        """The ref of the post recorded with ``key``."""
         return next((s.ref for s in self.said if s.key == key), None)
 
     async def start(self, bot: BotPort) -> None:

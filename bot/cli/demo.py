@@ -134,6 +134,8 @@ Act = Callable[[], Awaitable[object]]
 
 @dataclass
 class Demo:
+    """The scripted cohort: what each member does, and when, week by week."""
+
     app: App
     chat: Chat
     adapter: ConsoleAdapter
@@ -146,6 +148,7 @@ class Demo:
     # --- time ---------------------------------------------------------------------------------
 
     def heading(self, moment: datetime) -> None:
+        """Print the simulated time when it moves on."""
         shown = moment.astimezone(ZoneInfo(ZONE)).strftime("%a %d %b %Y, %H:%M %Z")
         if shown != self._shown:
             self._shown = shown
@@ -172,6 +175,7 @@ class Demo:
         self.clock.set(max(target, self.clock.now()))
 
     async def play_at(self, scenes: list[tuple[datetime, Act]]) -> None:
+        """Play each scene at its moment, delivering whatever falls due in between."""
         for moment, act in sorted(scenes, key=lambda scene: scene[0]):
             await self.advance_to(moment)
             self.heading(moment)
@@ -180,6 +184,7 @@ class Demo:
     # --- the cohort ---------------------------------------------------------------------------
 
     async def meetings(self) -> list[Meeting]:
+        """The run's meetings, in order."""
         async with self.app.bot.sessionmaker() as db:
             return list(await db.scalars(select(Meeting).order_by(Meeting.index)))
 
@@ -192,6 +197,7 @@ class Demo:
         return self._last("post"), self._last("thread")
 
     async def start(self, syllabus_id: str) -> None:
+        """The organizer starts the syllabus and the members join."""
         self.heading(self.clock.now())
         await self.chat.command(
             f"start {syllabus_id} every tuesday at 18:30 tz {ZONE}", by=ORGANIZER
@@ -212,6 +218,7 @@ class Demo:
         await self.play_at(joins)
 
     def checkins(self, meeting: Meeting, week: int) -> list[tuple[datetime, Act]]:
+        """Check-ins through the week, by button and by command."""
         scenes: list[tuple[datetime, Act]] = []
         for name in (ORGANIZER, *MEMBERS):
             if week > 0 and self.rng.random() < 0.12:
@@ -236,6 +243,7 @@ class Demo:
         return scenes
 
     def questions(self, meeting: Meeting, week: int) -> list[tuple[datetime, Act]]:
+        """This week's question, its answer in the thread, and its resolution."""
         asker, answerer = MEMBERS[week % len(MEMBERS)], MEMBERS[(week + 1) % len(MEMBERS)]
         question, answer = QUESTIONS[week % len(QUESTIONS)]
         refs: dict[str, str] = {}
@@ -287,6 +295,7 @@ class Demo:
     def looking_back(self, meeting: Meeting) -> list[tuple[datetime, Act]]:
         # Before the last summary: once a run's final summary is out the run is finished, and
         # these commands only look at a running syllabus.
+        """Members looking at progress, questions and their own record."""
         return [
             (
                 meeting.summary_at - timedelta(hours=4),
@@ -296,6 +305,7 @@ class Demo:
         ]
 
     async def week(self, meeting: Meeting, week: int, *, last: bool = False) -> None:
+        """Play one week: kickoff, check-ins, a question, the reminder and the summary."""
         await self.advance_to(meeting.starts_at)
         scenes = self.checkins(meeting, week) + self.questions(meeting, week)
         scenes.append(

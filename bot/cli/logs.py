@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from types import TracebackType
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
 class OneLineFormatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def,override]
+    """Log lines of one line each: the exception's type and message, no traceback."""
+
+    def formatException(self, ei: ExcInfo) -> str:  # type: ignore[override]
+        """The exception as ``Type: message``."""
         if not ei or ei[0] is None:
             return ""
         # Database errors carry the SQL and its parameters on further lines; the first says it.
@@ -20,13 +26,16 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         # The base class puts the exception on a line of its own; keep it on the message's line.
+        """The message with the exception on the same line."""
         return super().format(record).replace("\n  (", "  (", 1)
 
     def formatStack(self, stack_info: str) -> str:
+        """No stack: the person at the terminal needs the sentence, not the frames."""
         return ""
 
 
 def quiet_logging() -> None:
+    """Warnings and errors only, one line each, on stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)

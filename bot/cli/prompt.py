@@ -100,6 +100,7 @@ class ConsolePrompt:
         return True
 
     def time_now(self) -> str:
+        """The (simulated) time, and how fast it runs."""
         now = self.timeline.clock.now().astimezone(UTC)
         shown = f"{now:%a %d %b %Y, %H:%M:%S} UTC"
         if self.timeline.factor is None:
@@ -109,6 +110,7 @@ class ConsolePrompt:
         return f"Simulated now: {shown} (running {self.timeline.factor:g} times faster than real time)."
 
     def tell(self, text: str) -> None:
+        """A note from the console itself (not from the bot)."""
         print_indented(self.console, [Text(plain(text), style="dim")])
 
 
@@ -121,6 +123,7 @@ async def run_console(
     transcript: Path | None,
     interactive: bool,
 ) -> None:
+    """Run the console until the input ends or the person quits."""
     adapter = ConsoleAdapter(
         console=console,
         transcript=transcript,

@@ -16,6 +16,7 @@ from bot.domain.syllabus import Library, Reading, Syllabus
 
 
 def syllabus_table(library: Library) -> Table:
+    """The syllabi in the library: id, title, units, pages, hours."""
     table = Table(title=f"Syllabi in {library.folder}", title_justify="left")
     for column in ("id", "kind", "title", "units", "pages", "hours"):
         table.add_column(
@@ -46,6 +47,7 @@ def describe_readings(readings: tuple[Reading, ...]) -> str:
 
 
 def print_syllabus(out: Console, syllabus: Syllabus) -> None:
+    """One syllabus, unit by unit, with readings, topics and questions."""
     byline = ", ".join(syllabus.authors)
     details = ", ".join(
         filter(
@@ -96,6 +98,7 @@ def _when(meeting: PlannedMeeting) -> tuple[str, str]:
 
 
 def calendar_table(loaded: LoadedSchedule) -> Table:
+    """The dated calendar a schedule implies: week, local time, UTC, unit, readings."""
     spec = loaded.spec
     table = Table(
         title=f"{spec.title or loaded.syllabus.title}: {loaded.syllabus.id} in {spec.timezone}",
@@ -170,4 +173,5 @@ def _offset(value: timedelta) -> str:
 
 
 def print_calendar(out: Console, loaded: LoadedSchedule) -> None:
+    """Print the calendar of a schedule."""
     out.print(Group(calendar_table(loaded)))

@@ -91,12 +91,14 @@ class StoredCatalog:
         return _matching(items, typed)
 
     def schedule_files(self, typed: str) -> list[Suggestion]:
+        """The schedule files in the schedules folder."""
         names = (
             sorted(p.stem for p in self.schedules.glob("*.yaml")) if self.schedules.is_dir() else []
         )
         return _matching([Suggestion(name, name) for name in names], typed)
 
     def timezones(self, typed: str) -> list[Suggestion]:
+        """IANA zone names."""
         return _matching([Suggestion(zone, zone) for zone in _zones()], typed)
 
     async def group_channels(self, *, platform: str, workspace: str) -> list[str] | None:

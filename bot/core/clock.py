@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
+    """The real time."""
+
     def now(self) -> datetime:
+        """Now, in UTC."""
         return datetime.now(UTC)
 
 
@@ -21,13 +24,16 @@ class FakeClock:
         self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
+        """The time the test set."""
         return self._now
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move the time forward by ``delta``."""
         self._now += delta
         return self._now
 
     def set(self, moment: datetime) -> None:
+        """Jump to ``moment``."""
         self._now = moment.astimezone(UTC)
 
 
@@ -48,5 +54,6 @@ class ScaledClock:
         self.real_origin = _time.time() if real_origin is None else real_origin
 
     def now(self) -> datetime:
+        """The simulated time now."""
         elapsed = (_time.time() - self.real_origin) * self.factor
         return self.simulated_origin + timedelta(seconds=elapsed)

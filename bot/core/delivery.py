@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import posts
@@ -75,6 +75,7 @@ class TickReport:
 
 
 def delivery_key(row: Delivery) -> str:
+    """The key a post carries on the platform, so ``find_post`` can tell it was sent."""
     return f"studybot:run{row.run_id}:session{row.meeting_id}:{row.kind}:{row.seq}"
 
 
@@ -98,7 +99,7 @@ class Deliverer:
         self.lease = lease
         self.batch = batch
 
-    def due_query(self, now: datetime):  # type: ignore[no-untyped-def]
+    def due_query(self, now: datetime) -> Select[tuple[Delivery]]:
         """Due rows, oldest first, kickoffs before their question threads."""
         return (
             select(Delivery)
@@ -114,6 +115,7 @@ class Deliverer:
         )
 
     async def claim(self, now: datetime) -> list[Delivery]:
+        """Claim the due rows for this worker, in one short transaction."""
         async with self.sessionmaker() as db, db.begin():
             await db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             rows = list(await db.scalars(self.due_query(now)))
@@ -123,6 +125,7 @@ class Deliverer:
         return rows
 
     async def tick(self) -> TickReport:
+        """Send everything due now; tell organizers once about what came too late."""
         report = TickReport()
         now = self.clock.now()
         claimed = await self.claim(now)

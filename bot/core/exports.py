@@ -18,6 +18,7 @@ from bot.store.models import CheckIn, Meeting, Member, Run
 
 
 async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
+    """The run's check-ins, one row per member and meeting."""
     rows = await db.execute(
         select(
             Meeting.index,
@@ -77,6 +78,7 @@ def _cell(text: str) -> str:
 
 
 async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attachment:
+    """The run's meetings as an iCalendar file."""
     calendar = Calendar()
     calendar.add("prodid", "-//studybot//study group calendar//EN")
     calendar.add("version", "2.0")

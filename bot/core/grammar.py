@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,8 @@ MAX_TEXT = 4000  # characters of free text (a question, a note) the bot accepts
 
 @dataclass(frozen=True)
 class Spec:
+    """How a command is written, what it does, and whether only organizers may use it."""
+
     usage: str
     summary: str
     organizer_only: bool = False
@@ -62,73 +65,87 @@ ORGANIZER_ONLY = frozenset(name for name, spec in SPECS.items() if spec.organize
 
 @dataclass(frozen=True)
 class Help:
+    """``/study help [command]``."""
+
     topic: str | None = None
 
 
 @dataclass(frozen=True)
 class Join:
-    pass
+    """``/study join``."""
 
 
 @dataclass(frozen=True)
 class Leave:
-    pass
+    """``/study leave``."""
 
 
 @dataclass(frozen=True)
 class CheckIn:
+    """``/study checkin done|partial|behind [note]``."""
+
     status: Literal["done", "partial", "behind"]
     note: str = ""
 
 
 @dataclass(frozen=True)
 class Ask:
+    """``/study ask <question>``."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Resolve:
-    pass
+    """``/study resolve`` (in a question's thread)."""
 
 
 @dataclass(frozen=True)
 class Questions:
+    """``/study questions [open|all] [unit]``."""
+
     scope: Literal["open", "all"] = "open"
     unit: str | None = None
 
 
 @dataclass(frozen=True)
 class Progress:
-    pass
+    """``/study progress``."""
 
 
 @dataclass(frozen=True)
 class Me:
-    pass
+    """``/study me``."""
 
 
 @dataclass(frozen=True)
 class ShowSchedule:
-    pass
+    """``/study schedule``."""
 
 
 @dataclass(frozen=True)
 class SyllabusList:
-    pass
+    """``/study syllabus list``."""
 
 
 @dataclass(frozen=True)
 class SyllabusShow:
+    """``/study syllabus show <id>``."""
+
     syllabus_id: str
 
 
 @dataclass(frozen=True)
 class Reminders:
+    """``/study reminders dm|channel``."""
+
     mode: Literal["dm", "channel"]
 
 
 @dataclass(frozen=True)
 class Start:
+    """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
+
     syllabus_id: str
     start: str | None = None
     weekday: str | None = None
@@ -139,37 +156,43 @@ class Start:
 
 @dataclass(frozen=True)
 class Plan:
+    """``/study plan <schedule-file>``."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class Pause:
-    pass
+    """``/study pause``."""
 
 
 @dataclass(frozen=True)
 class Resume:
-    pass
+    """``/study resume``."""
 
 
 @dataclass(frozen=True)
 class Skip:
-    pass
+    """``/study skip``."""
 
 
 @dataclass(frozen=True)
 class Stop:
-    pass
+    """``/study stop``."""
 
 
 @dataclass(frozen=True)
 class Organizer:
+    """``/study organizer add|remove <member>``."""
+
     add: bool
     member: str
 
 
 @dataclass(frozen=True)
 class Export:
+    """``/study export csv|ical``."""
+
     format: Literal["csv", "ical"]
 
 
@@ -197,11 +220,14 @@ Command = (
     | Export
 )
 
+Parser = Callable[[str, str, list[str]], Command]  # (command word, rest of line, its words)
+
 ALIASES = {"check-in": "checkin", "ci": "checkin", "question": "ask", "q": "ask"}
 CHECKIN_WORDS = {"done": "done", "partial": "partial", "partly": "partial", "behind": "behind"}
 
 
 def usage(name: str) -> str:
+    """The usage line of a command, as refusals quote it."""
     return f"Usage: `{SPECS[name].usage}`"
 
 
@@ -226,7 +252,7 @@ def parse(text: str) -> Command:
     return _PARSERS[name](name, rest, args)
 
 
-def _no_args(command: Command):  # type: ignore[no-untyped-def]
+def _no_args(command: Command) -> Parser:
     def parse_it(name: str, rest: str, args: list[str]) -> Command:
         if args:
             raise _error(name, f"`{name}` takes no arguments.")
@@ -337,7 +363,7 @@ def _export(name: str, rest: str, args: list[str]) -> Command:
     return Export(args[0].lower())  # type: ignore[arg-type]
 
 
-_PARSERS = {
+_PARSERS: dict[str, Parser] = {
     "help": _help,
     "join": _no_args(Join()),
     "leave": _no_args(Leave()),
@@ -362,6 +388,7 @@ _PARSERS = {
 
 
 def help_text(topic: str | None = None) -> str:
+    """Every command with what it does, or one command's usage."""
     if topic:
         spec = SPECS[topic]
         who = " (organizers only)" if spec.organizer_only else ""

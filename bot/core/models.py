@@ -22,12 +22,14 @@ class Place:
     thread: str | None = None
 
     def in_thread(self, thread: str) -> Place:
+        """The same channel, inside ``thread``."""
         return Place(
             platform=self.platform, workspace=self.workspace, channel=self.channel, thread=thread
         )
 
     @property
     def channel_only(self) -> Place:
+        """The channel itself, outside any thread."""
         return Place(platform=self.platform, workspace=self.workspace, channel=self.channel)
 
 
@@ -60,6 +62,8 @@ class Incoming:
 
 @dataclass(frozen=True, kw_only=True)
 class CommandEvent(Incoming):
+    """A ``/study`` command."""
+
     text: str  # what followed "/study"
 
 
@@ -73,12 +77,16 @@ class ThreadMessageEvent(Incoming):
 
 @dataclass(frozen=True, kw_only=True)
 class ReactionEvent(Incoming):
+    """A reaction added to a message."""
+
     emoji: str  # a name such as "white_check_mark" or the character itself
     message_ref: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class MembershipEvent(Incoming):
+    """Someone joined or left the channel."""
+
     joined: bool
 
 
@@ -105,6 +113,8 @@ class ActionEvent(Incoming):
 
 @dataclass(frozen=True)
 class Heading:
+    """A short bold line."""
+
     text: str
 
 
@@ -117,17 +127,23 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Bullets:
+    """A list."""
+
     items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Link:
+    """A titled link."""
+
     title: str
     url: str
 
 
 @dataclass(frozen=True)
 class Links:
+    """Links shown together."""
+
     links: tuple[Link, ...]
 
 
@@ -140,6 +156,8 @@ class Fields:
 
 @dataclass(frozen=True)
 class Button:
+    """A button; pressing it sends an ``ActionEvent`` with its action and value."""
+
     label: str
     action: str
     value: str = ""
@@ -148,6 +166,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Actions:
+    """A row of buttons."""
+
     buttons: tuple[Button, ...]
 
 
@@ -163,6 +183,8 @@ Block = Heading | Paragraph | Bullets | Links | Fields | Actions | SmallPrint
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a message (an export)."""
+
     filename: str
     content: bytes
     mime_type: str

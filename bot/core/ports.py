@@ -54,9 +54,13 @@ class BotPort(Protocol):
 
     catalog: Catalog
 
-    async def handle(self, event: Incoming) -> Reply | None: ...
+    async def handle(self, event: Incoming) -> Reply | None:
+        """Handle one platform event; the reply (if any) is for the platform to show."""
+        ...
 
-    async def home(self, *, platform: str, workspace: str, user_id: str) -> Message: ...
+    async def home(self, *, platform: str, workspace: str, user_id: str) -> Message:
+        """A member's own page (Slack's App Home)."""
+        ...
 
 
 @runtime_checkable
@@ -71,7 +75,9 @@ class Adapter(Protocol):
 
     platform: str
 
-    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str: ...
+    async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        """Post ``message`` in the channel of ``place``; ``key`` marks a scheduled post."""
+        ...
 
     async def open_thread(
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
@@ -79,13 +85,19 @@ class Adapter(Protocol):
         """Start a thread under ``parent_ref`` with ``message``; return the thread's ref."""
         ...
 
-    async def reply(self, place: Place, thread_ref: str, message: Message) -> str: ...
+    async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        """Write ``message`` in the thread ``thread_ref``."""
+        ...
 
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
-    ) -> str: ...
+    ) -> str:
+        """Send ``message`` to one member privately."""
+        ...
 
-    async def update(self, place: Place, message_ref: str, message: Message) -> None: ...
+    async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        """Replace the text of a post the bot made."""
+        ...
 
     async def find_post(self, place: Place, key: str) -> str | None:
         """The ref of a post made earlier with ``key``, or None if there is none."""
@@ -95,10 +107,14 @@ class Adapter(Protocol):
         """Connect to the platform and deliver its events to ``bot.handle``."""
         ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Disconnect and release everything ``start`` took."""
+        ...
 
 
 class Clock(Protocol):
+    """Where the core gets the time; injected, so tests and ``--fast`` can move it."""
+
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""
         ...

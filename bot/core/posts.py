@@ -40,12 +40,14 @@ def cite(section: str, title: str, pages: object) -> str:
 
 
 def local_time(moment: datetime, zone: str) -> str:
+    """A moment in the group's zone, e.g. ``Mon 05 Oct 2026, 18:30 CEST``."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
 
 
 def kickoff(
     *, syllabus: Syllabus, meeting: Meeting, contents: list[MeetingContent], total: int, zone: str
 ) -> Message:
+    """The week's kickoff: readings, topics, pages and hours, companions, check-in buttons."""
     title = f"Week {meeting.week} · Session {meeting.index + 1} of {total}: {meeting.title}"
     blocks: list = [
         Heading(title),
@@ -106,6 +108,7 @@ def kickoff(
 
 
 def discussion_question(number: int, question: str, unit_title: str, unit_id: str = "") -> Message:
+    """One discussion question, the first message of its thread."""
     text = f"Discussion {number}: {question}"
     return Message(
         text=text,
@@ -119,6 +122,7 @@ def discussion_question(number: int, question: str, unit_title: str, unit_id: st
 
 
 def reminder(*, meeting: Meeting, missing: int, members: int) -> Message:
+    """The mid-week nudge in the channel: how many have not checked in."""
     if missing == 0:
         text = f"Everyone has checked in for “{meeting.title}”. Nice work!"
     else:
@@ -131,6 +135,7 @@ def reminder(*, meeting: Meeting, missing: int, members: int) -> Message:
 
 
 def reminder_dm(*, meeting: Meeting, channel_hint: str) -> Message:
+    """The mid-week nudge for a member who asked for DMs."""
     text = (
         f"A gentle nudge: how is “{meeting.title}” going? Check in with "
         f"`/study checkin done|partial|behind` in {channel_hint}."
@@ -177,6 +182,7 @@ def _waiting(question: WaitingQuestion) -> str:
 def question_post(
     *, number: int, asker: str, unit_title: str, text: str, unit_id: str = ""
 ) -> Message:
+    """A Q&A question as posted in the channel."""
     body = defuse(text)
     return Message(
         text=f"Question {number} from {defuse(asker)}: {one_line(body)}",
@@ -194,6 +200,7 @@ def question_post(
 def question_resolved_post(
     *, number: int, asker: str, unit_title: str, text: str, resolver: str, unit_id: str = ""
 ) -> Message:
+    """The same question after it was resolved."""
     body = defuse(text)
     return Message(
         text=f"✅ Question {number} (resolved): {one_line(body)}",
@@ -219,6 +226,7 @@ def resolved_note(resolver: str) -> Message:
 
 
 def missed_posts(count: int, oldest: datetime, zone: str) -> Message:
+    """The one notice organizers get about posts that came too late to send."""
     text = (
         f"Heads-up for organizers: the bot was offline and {count} scheduled "
         f"post{'s' if count != 1 else ''} (the oldest due {local_time(oldest, zone)}) came too late to send. "

@@ -7,7 +7,7 @@ and summary offsets are wall-clock offsets too (kickoff + 3 days at the same loc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -32,16 +32,19 @@ class MeetingPart:
 
     @property
     def pages(self) -> int:
+        """Pages of this part."""
         return sum(r.pages.count for r in self.readings)
 
     @property
     def hours(self) -> float:
+        """Estimated hours: the unit's, shared out by pages when the unit is split."""
         if self.parts == 1:
             return self.unit.hours
         return self.unit.hours * self.pages / max(self.unit.pages, 1)
 
     @property
     def title(self) -> str:
+        """The unit's title, with ``(part 2 of 3)`` when split."""
         suffix = f" (part {self.part} of {self.parts})" if self.parts > 1 else ""
         return self.unit.title + suffix
 
@@ -60,22 +63,27 @@ class PlannedMeeting:
 
     @property
     def number(self) -> int:
+        """The meeting's number, counting from 1."""
         return self.index + 1
 
     @property
     def pages(self) -> int:
+        """Pages read for this meeting."""
         return sum(p.pages for p in self.parts)
 
     @property
     def hours(self) -> float:
+        """Estimated hours for this meeting."""
         return sum(p.hours for p in self.parts)
 
     @property
     def title(self) -> str:
+        """The titles of what it reads, joined."""
         return " + ".join(p.title for p in self.parts)
 
     @property
     def readings(self) -> tuple[Reading, ...]:
+        """Every reading of the meeting, in order."""
         return tuple(r for p in self.parts for r in p.readings)
 
 
@@ -108,7 +116,9 @@ def _hours_of(unit: Unit, reading: Reading) -> float:
     return unit.hours * reading.pages.count / max(unit.pages, 1)
 
 
-def _pack(units: Sequence[Unit], budget: float, cost_of) -> list[tuple[MeetingPart, ...]]:  # type: ignore[no-untyped-def]
+def _pack(
+    units: Sequence[Unit], budget: float, cost_of: Callable[[Unit, Reading], float]
+) -> list[tuple[MeetingPart, ...]]:
     """Fill weeks up to ``budget``. Whole units share a week when they fit together; a unit
     larger than the budget gets weeks of its own, split at section boundaries. A single section
     larger than the budget is never cut: it becomes a week by itself."""

@@ -263,6 +263,7 @@ def validate(
 def problems_from(
     exc: ValidationError, document: YamlDocument, model: type[BaseModel]
 ) -> list[Problem]:
+    """pydantic's errors as problems at the line and column of the YAML that caused them."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])

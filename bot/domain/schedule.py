@@ -124,6 +124,7 @@ class Pace(_Model):
 
     @property
     def mode(self) -> Literal["units", "pages", "hours", "plan"]:
+        """Which of the pace settings this schedule uses."""
         if self.pages_per_week is not None:
             return "pages"
         if self.hours_per_week is not None:
@@ -203,8 +204,10 @@ class ScheduleSpec(_Model):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
+        """The group's time zone."""
         return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def weekday_number(self) -> int:
+        """Monday is 0."""
         return WEEKDAYS.index(self.weekday)

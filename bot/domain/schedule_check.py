@@ -27,6 +27,7 @@ def load_schedule(path: Path, *, library: Library) -> LoadedSchedule:
 
 
 def check_schedule(document: YamlDocument, *, library: Library) -> LoadedSchedule:
+    """A valid schedule checked against its syllabus, with its calendar; all problems at once."""
     spec = validate(ScheduleSpec, document)
     try:
         syllabus = library.get(spec.syllabus)

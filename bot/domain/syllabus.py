@@ -61,6 +61,7 @@ class PageRange:
 
     @property
     def count(self) -> int:
+        """How many pages."""
         return self.last - self.first + 1
 
     def __str__(self) -> str:
@@ -96,6 +97,8 @@ class _Model(BaseModel):
 
 
 class Link(_Model):
+    """A free companion resource: a title and a URL."""
+
     title: Text
     url: Url
 
@@ -152,10 +155,13 @@ class Unit(_Model):
 
     @property
     def pages(self) -> int:
+        """Pages of all its readings."""
         return sum(reading.pages.count for reading in self.readings)
 
 
 class Syllabus(_Model):
+    """A book (or a track across books) split into units."""
+
     id: Slug
     title: Text
     kind: Literal["book", "track"] = "book"
@@ -186,6 +192,7 @@ class Syllabus(_Model):
         return self
 
     def unit(self, unit_id: str) -> Unit:
+        """The unit with this id (KeyError if none)."""
         for unit in self.units:
             if unit.id == unit_id:
                 return unit
@@ -193,17 +200,21 @@ class Syllabus(_Model):
 
     @property
     def pages(self) -> int:
+        """Pages of every unit."""
         return sum(unit.pages for unit in self.units)
 
     @property
     def hours(self) -> float:
+        """Estimated hours of every unit."""
         return sum(unit.hours for unit in self.units)
 
     def canonical_json(self) -> str:
+        """The syllabus as sorted, compact JSON: the same content always gives the same text."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
     @property
     def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON: a stored copy is found by it."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
 
@@ -279,14 +290,17 @@ class Library:
         self._cache: dict[str, Syllabus] = {}
 
     def paths(self) -> list[Path]:
+        """The YAML files in the folder."""
         if not self.folder.is_dir():
             return []
         return sorted(p for p in self.folder.iterdir() if p.suffix in {".yaml", ".yml"})
 
     def ids(self) -> list[str]:
+        """The syllabus ids: the files' names."""
         return [p.stem for p in self.paths()]
 
     def path_of(self, syllabus_id: str) -> Path:
+        """The file of a syllabus id (KeyError if none)."""
         for path in self.paths():
             if path.stem == syllabus_id:
                 return path
@@ -355,4 +369,5 @@ class Library:
 
 
 def all_readings(units: Iterable[Unit]) -> list[tuple[Unit, Reading]]:
+    """Every reading with its unit, in order."""
     return [(unit, reading) for unit in units for reading in unit.readings]

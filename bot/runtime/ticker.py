@@ -48,6 +48,7 @@ class Ticker:
             )
 
     def start(self) -> None:
+        """Register the tick job (a stable id) and start ticking at once."""
         self._scheduler.add_job(
             self._tick,
             IntervalTrigger(seconds=self.interval_seconds),
@@ -60,6 +61,7 @@ class Ticker:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        """No new ticks; returns at once."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 

@@ -25,6 +25,8 @@ FASTEST_TICK = 0.05  # ticking faster only burns CPU; posts are at most this lat
 
 @dataclass(frozen=True)
 class Timeline:
+    """The clock the bot runs on, and how often the ticker looks for due posts."""
+
     clock: Clock
     factor: float | None  # None: real time
     tick_seconds: float
@@ -38,6 +40,7 @@ def parse_moment(text: str) -> datetime:
 
 
 def load_anchor(path: Path) -> ScaledClock | None:
+    """The saved simulated timeline, or None when there is none (or it is damaged)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return ScaledClock(
@@ -50,6 +53,7 @@ def load_anchor(path: Path) -> ScaledClock | None:
 
 
 def save_anchor(path: Path, clock: ScaledClock) -> None:
+    """Keep the simulated timeline, replacing the file atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_suffix(".tmp")
     scratch.write_text(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+from sqlalchemy.pool import ConnectionPoolEntry
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -57,7 +59,7 @@ def create_engine(url: str, *, home: Path = Path()) -> AsyncEngine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # The sqlite3 driver's own transaction handling starts transactions late and turns a
     # SAVEPOINT into the outermost transaction (so releasing it commits). Take control, as the
     # SQLAlchemy docs advise: the driver does nothing and "begin" below emits BEGIN.
@@ -70,7 +72,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(connection: Connection) -> None:
     # A transaction that reads and then writes (the delivery claim) asks for IMMEDIATE, so it
     # waits for the write lock at the start instead of failing when it upgrades later.
     mode = connection.get_execution_options().get("sqlite_begin", "")
@@ -78,4 +80,5 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
+    """Sessions whose objects stay readable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -15,6 +15,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, pointed at the shipped migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -34,6 +35,7 @@ async def check(engine: AsyncEngine) -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at."""
     async with engine.connect() as connection:
         return await connection.run_sync(
             lambda c: MigrationContext.configure(c).get_current_revision()
@@ -41,4 +43,5 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def head_revision() -> str | None:
+    """The newest migration shipped."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -35,6 +35,7 @@ from bot.domain.states import (
 
 
 def utcnow() -> datetime:
+    """Now, aware, in UTC."""
     return datetime.now(UTC)
 
 
@@ -45,6 +46,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware datetimes go in as UTC (naive UTC on SQLite)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -53,6 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Datetimes come out aware, in UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -64,6 +67,8 @@ def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
 
 
 class Base(DeclarativeBase):
+    """The declarative base, with constraint names that migrations can rely on."""
+
     metadata = MetaData(
         naming_convention={
             "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -95,6 +100,8 @@ class Group(Base):
 
 
 class Member(Base):
+    """A person in a group: role, reminder preference, when they joined or left."""
+
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("group_id", "user_id"), _one_of("role", Role))
 
@@ -162,6 +169,8 @@ class Meeting(Base):
 
 
 class CheckIn(Base):
+    """How a member's reading went for one meeting; a new one replaces the old."""
+
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("session_id", "member_id"),
@@ -180,6 +189,8 @@ class CheckIn(Base):
 
 
 class Question(Base):
+    """A Q&A question: its post, its thread, and whether it is resolved."""
+
     __tablename__ = "questions"
     __table_args__ = (_one_of("status", QuestionStatus), Index(None, "run_id", "status"))
 
@@ -200,6 +211,8 @@ class Question(Base):
 
 
 class Answer(Base):
+    """A message in a question's thread by someone other than the asker."""
+
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("question_id", "message_ref"),)
 

@@ -63,6 +63,7 @@ class RefCounter:
             return 0
 
     def next(self) -> str:
+        """The next ref, kept on disk first when there is a file."""
         self.last += 1
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +94,8 @@ def _member(name: str) -> str:
 
 
 class ConsoleAdapter:
+    """The ``console`` platform: prints every message with a ref the person can type back."""
+
     platform = "console"
 
     def __init__(
@@ -169,6 +172,7 @@ class ConsoleAdapter:
     # --- the Adapter protocol -------------------------------------------------------------------
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        """Print a post in the channel and record it (with its delivery key, if any)."""
         ref = self._refs.next()
         self._record("post", ref, channel=place.channel, text=message.text, key=key)
         self.console.print()
@@ -181,6 +185,7 @@ class ConsoleAdapter:
     async def open_thread(
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
     ) -> str:
+        """Print the first message of a thread under ``parent_ref``; its ref names the thread."""
         ref = self._refs.next()
         self._record(
             "thread", ref, channel=place.channel, text=message.text, thread=parent_ref, key=key
@@ -199,6 +204,7 @@ class ConsoleAdapter:
         return ref
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        """Print a message in a thread."""
         ref = self._refs.next()
         self._record("reply", ref, channel=place.channel, text=message.text, thread=thread_ref)
         self._show(
@@ -213,6 +219,7 @@ class ConsoleAdapter:
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
+        """Print a direct message to one member."""
         ref = self._refs.next()
         self._record("dm", ref, channel="", text=message.text, key=key, to=user_id)
         self.console.print()
@@ -228,6 +235,7 @@ class ConsoleAdapter:
         return ref
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        """Print the new text of an edited post."""
         self._record("update", message_ref, channel=place.channel, text=message.text)
         self._show(
             self._header(
@@ -239,6 +247,7 @@ class ConsoleAdapter:
     async def find_post(self, place: Place, key: str) -> str | None:
         # The transcript file is the durable answer (it survives a kill); without one, only what
         # this process sent is known, which is all a console without --transcript can promise.
+        """The ref of the post sent with ``key``: from the transcript, else from this process."""
         if self.transcript is not None:
             return self.transcript.find(key=key, channel=place.channel)
         return next((e.ref for e in self.sent if e.key == key), None)
@@ -247,6 +256,7 @@ class ConsoleAdapter:
         """Nothing to connect: the prompt reads the keyboard and pushes events through ``Chat``."""
 
     async def stop(self) -> None:
+        """Close the transcript."""
         if self.transcript is not None:
             self.transcript.close()
 
@@ -298,6 +308,7 @@ class ConsoleAdapter:
         return ref
 
     def show_reaction(self, name: str, ref: str, emoji: str) -> None:
+        """A member's reaction, as the channel shows it."""
         self.console.print(
             Text()
             .append(_member(name), style=MEMBER_STYLE)
@@ -306,6 +317,7 @@ class ConsoleAdapter:
         )
 
     def show_membership(self, name: str, *, joined: bool, channel: str) -> None:
+        """A member joining or leaving, as the channel shows it."""
         verb = "joined" if joined else "left"
         self.console.print(
             Text()

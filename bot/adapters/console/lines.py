@@ -9,40 +9,54 @@ from bot.adapters.console.adapter import normalize_ref
 
 @dataclass(frozen=True)
 class Command:
+    """``/study ...``, optionally inside a thread (``reply #12 /study resolve``)."""
+
     text: str  # what followed "/study"
     thread: str | None = None  # set when typed as `reply #REF /study ...`
 
 
 @dataclass(frozen=True)
 class Become:
+    """``as NAME``: act as another member."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class ThreadMessage:
+    """``reply #12 TEXT``: write in a thread."""
+
     ref: str
     text: str
 
 
 @dataclass(frozen=True)
 class React:
+    """``react #7 ✅``: react to a message."""
+
     ref: str
     emoji: str
 
 
 @dataclass(frozen=True)
 class Click:
+    """``click ACTION VALUE``: press a button."""
+
     action: str
     value: str
 
 
 @dataclass(frozen=True)
 class Membership:
+    """``join`` or ``leave`` the channel."""
+
     joined: bool
 
 
 @dataclass(frozen=True)
 class Simple:
+    """``time``, ``help`` or ``quit``."""
+
     word: str  # time, help, quit
 
 
@@ -53,6 +67,8 @@ class Nothing:
 
 @dataclass(frozen=True)
 class Unknown:
+    """A line the console does not understand; ``hint`` says what to type."""
+
     hint: str
 
 
@@ -85,6 +101,7 @@ def _emoji(text: str) -> str:
 
 
 def parse_line(line: str) -> Line:
+    """What one typed line asks for; never raises."""
     text = line.strip()
     if not text or text.startswith("#"):
         return Nothing()

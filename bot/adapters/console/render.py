@@ -108,6 +108,7 @@ def _links(block: Links) -> Text:
 
 
 def render_block(block: Block) -> Text:
+    """One block of a message as terminal text."""
     if isinstance(block, Heading):
         return inline(block.text, style="bold")
     if isinstance(block, Paragraph):
@@ -126,6 +127,7 @@ def render_block(block: Block) -> Text:
 
 
 def render_attachment(attachment: Attachment) -> Text:
+    """An attachment as a line naming it and its size, then its text when it is text."""
     size = len(attachment.content)
     shown = Text()
     shown.append(f"📎 {plain(attachment.filename)}", style="bold")

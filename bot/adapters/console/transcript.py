@@ -30,11 +30,14 @@ class Entry:
 
 
 class Transcript:
+    """An append-only JSON-lines file of every message the console sent."""
+
     def __init__(self, *, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
 
     def append(self, entry: Entry) -> None:
+        """Write one entry and fsync it before the message is printed."""
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
@@ -63,6 +66,7 @@ class Transcript:
         return None
 
     def close(self) -> None:
+        """Close the file; the next append opens it again."""
         if self._file is not None:
             self._file.close()
             self._file = None

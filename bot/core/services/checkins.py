@@ -42,6 +42,7 @@ async def check_in(
 
 
 async def checkins_for(db: AsyncSession, meeting_ids: list[int]) -> list[CheckIn]:
+    """Every check-in for these meetings."""
     if not meeting_ids:
         return []
     return list(await db.scalars(select(CheckIn).where(CheckIn.meeting_id.in_(meeting_ids))))

@@ -14,6 +14,7 @@ from bot.store.models import Group, Member
 
 
 async def find_group(db: AsyncSession, place: Place) -> Group | None:
+    """The group of a channel, if it has one."""
     return await db.scalar(
         select(Group).where(
             Group.platform == place.platform,
@@ -24,6 +25,7 @@ async def find_group(db: AsyncSession, place: Place) -> Group | None:
 
 
 async def ensure_group(db: AsyncSession, place: Place) -> Group:
+    """The group of a channel, made on first use."""
     group = await find_group(db, place)
     if group is None:
         group = Group(platform=place.platform, workspace=place.workspace, channel=place.channel)
@@ -33,6 +35,7 @@ async def ensure_group(db: AsyncSession, place: Place) -> Group:
 
 
 async def find_member(db: AsyncSession, group: Group, user_id: str) -> Member | None:
+    """A member of the group by platform user id, current or former."""
     return await db.scalar(
         select(Member).where(Member.group_id == group.id, Member.user_id == user_id)
     )
@@ -59,6 +62,7 @@ async def enroll(
 
 
 async def current_members(db: AsyncSession, group: Group) -> list[Member]:
+    """The members who have not left, in the order they first joined."""
     rows = await db.scalars(
         select(Member)
         .where(Member.group_id == group.id, Member.left_at.is_(None))
@@ -68,6 +72,7 @@ async def current_members(db: AsyncSession, group: Group) -> list[Member]:
 
 
 def is_organizer(member: Member | None, person: Person) -> bool:
+    """Whether ``person`` may run organizer commands (platform admins may)."""
     return person.is_admin or (
         member is not None and member.role == Role.ORGANIZER and member.left_at is None
     )

@@ -14,6 +14,7 @@ from bot.store.models import Answer, Member, Question, Run
 async def question_in_thread(
     db: AsyncSession, run_ids: list[int], thread_ref: str
 ) -> Question | None:
+    """The question whose thread is ``thread_ref``, among these runs."""
     if not run_ids:
         return None
     return await db.scalar(
@@ -64,6 +65,7 @@ async def record_answer(
 
 
 def resolve(question: Question, member: Member, now: datetime) -> None:
+    """Mark ``question`` resolved by ``member``."""
     question.status, question.resolved_at, question.resolved_by = (
         QuestionStatus.RESOLVED,
         now,
@@ -74,6 +76,7 @@ def resolve(question: Question, member: Member, now: datetime) -> None:
 async def list_questions(
     db: AsyncSession, run: Run, *, scope: str, unit: str | None
 ) -> list[Question]:
+    """A run's questions in the order they were asked (``scope`` open or all)."""
     query = select(Question).where(Question.run_id == run.id).order_by(Question.id)
     if scope == "open":
         query = query.where(Question.status == QuestionStatus.OPEN)
@@ -83,6 +86,7 @@ async def list_questions(
 
 
 async def answer_counts(db: AsyncSession, question_ids: list[int]) -> dict[int, int]:
+    """How many answers each question has."""
     if not question_ids:
         return {}
     rows = await db.execute(

@@ -37,6 +37,7 @@ async def latest_run(db: AsyncSession, group: Group) -> Run | None:
 
 
 async def syllabus_of_run(db: AsyncSession, run: Run) -> Syllabus:
+    """The syllabus exactly as it was when the run started."""
     row = await db.get(StoredSyllabus, run.syllabus_pk)
     assert row is not None
     if row.content_hash not in _SYLLABI:
@@ -45,10 +46,12 @@ async def syllabus_of_run(db: AsyncSession, run: Run) -> Syllabus:
 
 
 def spec_of(run: Run) -> ScheduleSpec:
+    """The schedule the run was started with."""
     return ScheduleSpec.model_validate(run.schedule)
 
 
 async def meetings_of(db: AsyncSession, run: Run) -> list[Meeting]:
+    """A run's meetings, in order."""
     return list(
         await db.scalars(select(Meeting).where(Meeting.run_id == run.id).order_by(Meeting.index))
     )
@@ -61,6 +64,7 @@ def current_meeting(meetings: list[Meeting], now: datetime) -> Meeting | None:
 
 
 def upcoming(meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    """The meetings still to start."""
     return [s for s in meetings if s.starts_at > now]
 
 
@@ -75,6 +79,7 @@ class MeetingContent:
 
 
 def content_of(meeting: Meeting, syllabus: Syllabus) -> list[MeetingContent]:
+    """What one meeting reads, unit by unit."""
     contents = []
     for entry in meeting.units:
         unit = syllabus.unit(entry["unit"])
@@ -266,6 +271,7 @@ async def skip_next(db: AsyncSession, run: Run, now: datetime) -> Meeting | None
 
 
 async def pause(db: AsyncSession, run: Run, now: datetime) -> None:
+    """Hold the run's pending posts until ``resume``."""
     run.status, run.paused_at = RunStatus.PAUSED, now
     await db.execute(
         update(Delivery)
@@ -275,6 +281,7 @@ async def pause(db: AsyncSession, run: Run, now: datetime) -> None:
 
 
 async def resume(db: AsyncSession, run: Run, now: datetime) -> None:
+    """Release held posts and move the meetings still to come after the pause."""
     run.status, run.paused_at = RunStatus.ACTIVE, None
     await db.execute(
         update(Delivery)
@@ -285,6 +292,7 @@ async def resume(db: AsyncSession, run: Run, now: datetime) -> None:
 
 
 async def stop(db: AsyncSession, run: Run, now: datetime) -> None:
+    """End the run; its unsent posts will never go out."""
     run.status, run.ended_at = RunStatus.CANCELLED, now
     await db.execute(
         update(Delivery)
