@@ -30,6 +30,8 @@ from bot.cli.logs import quiet_logging
 from bot.cli.output import out, say
 from bot.core.clock import FakeClock
 from bot.domain.datafile import DataFileError
+from bot.domain.errors import StudybotError
+from bot.domain.states import DeliveryStatus
 from bot.domain.syllabus import Library
 from bot.runtime.lifespan import App, running
 from bot.runtime.settings import Settings
@@ -125,7 +127,7 @@ THANKS = (
 )
 
 
-class DemoError(Exception):
+class DemoError(StudybotError):
     """The demo cannot run as asked (an unknown syllabus); ``str()`` says why."""
 
 
@@ -159,7 +161,7 @@ class Demo:
         async with self.app.bot.sessionmaker() as db:
             return await db.scalar(
                 select(Delivery.due_at)
-                .where(Delivery.status == "pending")
+                .where(Delivery.status == DeliveryStatus.PENDING)
                 .order_by(Delivery.due_at)
                 .limit(1)
             )

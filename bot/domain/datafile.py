@@ -24,6 +24,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from bot.domain.errors import StudybotError
+
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
 
@@ -44,7 +46,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
 
 
-class DataFileError(Exception):
+class DataFileError(StudybotError):
     """A file that cannot be used; carries every problem found in it."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

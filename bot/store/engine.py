@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.domain.errors import ConfigError
+
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
@@ -21,7 +23,7 @@ _DRIVERS = {
 }
 
 
-class DatabaseConfigError(ValueError):
+class DatabaseConfigError(ConfigError):
     """DATABASE_URL names something studybot cannot use."""
 
 

@@ -22,6 +22,7 @@ from rich.text import Text
 from bot.adapters.chat import Chat
 from bot.adapters.console.render import inline, message_texts, plain, print_indented
 from bot.adapters.console.transcript import Entry, Transcript
+from bot.core.errors import StudybotError
 from bot.core.models import Incoming, Message, Person, Place, Reply
 from bot.core.ports import BotPort, Clock
 from bot.core.safety import defuse
@@ -84,7 +85,7 @@ class Known:
     thread: str | None = None
 
 
-class NoSuchThread(ValueError):
+class NoSuchThread(StudybotError):
     """``reply #REF`` named something that is not a thread; ``str()`` says what to type."""
 
 
