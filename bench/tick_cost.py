@@ -20,47 +20,39 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.adapters.memory import MemoryAdapter, MemoryChat
-from bot.core.bot import StudyBot
 from bot.core.clock import FakeClock
-from bot.core.delivery import Deliverer
-from bot.domain.syllabus import Library
-from bot.runtime.settings import content_dir, schedules_dir
-from bot.store.engine import create_engine, session_factory
-from bot.store.migrate import upgrade
+from bot.runtime.lifespan import running
+from bot.runtime.settings import Settings
 
 
-async def measure(url: str, counts: list[int], ticks: int) -> list[tuple[int, float]]:
-    engine = create_engine(url)
-    await upgrade(engine)
+async def measure(settings: Settings, counts: list[int], ticks: int) -> list[tuple[int, float]]:
+    """Grow to each group count in turn and time ``ticks`` idle ticks at each: (count, median s)."""
     clock = FakeClock(datetime(2026, 10, 1, 12, tzinfo=UTC))
-    adapter = MemoryAdapter()
-    sessionmaker = session_factory(engine)
-    bot = StudyBot(sessionmaker=sessionmaker, clock=clock, library=Library(content_dir()),
-                   schedules_dir=schedules_dir(), adapters={"memory": adapter})  # fmt: skip
-    deliverer = Deliverer(
-        sessionmaker=sessionmaker, clock=clock, adapters={"memory": adapter}, worker="bench"
-    )
-    chat = MemoryChat(bot=bot, adapter=adapter)
-    results = []
-    groups = 0
-    for count in counts:
-        while groups < count:
-            chat.channel = f"group-{groups}"
-            await chat.command("plan mml-berlin-mondays", by="organizer")
-            groups += 1
-        await deliverer.tick()  # warm up
-        samples = []
-        for _ in range(ticks):
-            started = time.perf_counter()
-            report = await deliverer.tick()
-            samples.append(time.perf_counter() - started)
-            assert not report.sent, "nothing should be due"
-        results.append((count, statistics.median(samples)))
-    await engine.dispose()
+    adapter = MemoryAdapter(clock=clock)
+    async with running(
+        settings=settings, adapters=[adapter], clock=clock, tick_seconds=None
+    ) as app:
+        chat = MemoryChat(bot=app.bot, adapter=adapter)
+        results = []
+        groups = 0
+        for count in counts:
+            while groups < count:
+                chat.channel = f"group-{groups}"
+                await chat.command("plan mml-berlin-mondays", by="organizer")
+                groups += 1
+            await app.deliverer.tick()  # warm up
+            samples = []
+            for _ in range(ticks):
+                started = time.perf_counter()
+                report = await app.deliverer.tick()
+                samples.append(time.perf_counter() - started)
+                assert not report.sent, "nothing should be due"
+            results.append((count, statistics.median(samples)))
     return results
 
 
 def main() -> None:
+    """Parse the options, measure, and print one table row per group count."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
     parser.add_argument("--groups", default="1,10,100,300")
@@ -69,7 +61,8 @@ def main() -> None:
     counts = [int(n) for n in args.groups.split(",")]
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        results = asyncio.run(measure(url, counts, args.ticks))
+        settings = Settings(home=Path(folder), database_url=url)  # shipped content and schedules
+        results = asyncio.run(measure(settings, counts, args.ticks))
     base = results[0][1]
     print(f"idle tick, median of {args.ticks} ({url.split('://')[0]}):")
     print(f"{'groups':>8} {'ledger rows':>12} {'tick ms':>9} {'ratio':>7}")

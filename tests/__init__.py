@@ -1,0 +1,1 @@
+"""Tests of studybot: one folder per part of ``bot/``, plus the cross-cutting tests here."""

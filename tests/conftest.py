@@ -6,14 +6,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.clock import FakeClock
 from bot.store.engine import create_engine
 from bot.store.migrate import upgrade
+
+if TYPE_CHECKING:  # core/harness.py imports this module's CONTENT and SCHEDULES
+    from .core.harness import Harness
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -81,19 +87,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def clock():  # type: ignore[no-untyped-def]
+def clock() -> FakeClock:
     """Thursday 1 October 2026, noon UTC: a few days before the example runs start."""
-    from datetime import UTC, datetime
-
-    from bot.core.clock import FakeClock
-
     return FakeClock(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-async def harness(engine, database_url, clock, tmp_path):  # type: ignore[no-untyped-def]
+async def harness(
+    engine: AsyncEngine, database_url: str, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[Harness]:
     """The bot on the migrated database of ``engine`` (tests may read it through either)."""
-    from .core_harness import harness_on
+    from .core.harness import harness_on
 
     async with harness_on(database_url, clock, tmp_path) as started:
         yield started

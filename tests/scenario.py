@@ -57,46 +57,58 @@ ASKER = "emmy"
 
 @dataclass(frozen=True)
 class Join:
+    """``member`` joins the group."""
+
     member: str
 
 
 @dataclass(frozen=True)
 class Start:
+    """``organizer`` starts the run from the schedule file ``schedule`` (``/study plan``)."""
+
     organizer: str
     schedule: str  # a schedule file's name, for `/study plan`
 
 
 @dataclass(frozen=True)
 class AwaitKickoff:
-    pass
+    """Wait until the bot has posted the session's kickoff."""
 
 
 @dataclass(frozen=True)
 class CheckIn:
+    """``member`` checks in with ``status`` by pressing a kickoff button."""
+
     member: str
     status: str  # done, partial or behind: a button on the kickoff
 
 
 @dataclass(frozen=True)
 class Ask:
+    """``member`` asks ``text`` through the kickoff's question form."""
+
     member: str
     text: str  # through the kickoff's "Ask a question" button
 
 
 @dataclass(frozen=True)
 class Answer:
+    """``member`` answers the last question with ``text`` in its thread."""
+
     member: str
     text: str  # in the thread of the question asked last
 
 
 @dataclass(frozen=True)
 class Resolve:
+    """``member`` marks the last question resolved with ✅."""
+
     member: str  # ✅ on the question asked last
 
 
 @dataclass(frozen=True)
 class AwaitSummary:
-    pass
+    """Wait until the bot has posted the weekly summary."""
 
 
 Step = Join | Start | AwaitKickoff | CheckIn | Ask | Answer | Resolve | AwaitSummary
@@ -117,6 +129,8 @@ SUMMARY = {"Done": "2", "Partly": "1", "Behind": "1", "No check-in": "0"}
 
 
 class Driver(Protocol):
+    """One platform playing the steps; each method returns once the bot has answered."""
+
     async def join(self, member: str) -> None: ...
 
     async def start(self, organizer: str, schedule: str) -> None: ...
@@ -197,6 +211,8 @@ def write_schedule(folder: Path, name: str, *, first_meeting: datetime) -> Path:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What the steps leave in the database, by display name, so platforms compare."""
+
     checkins: frozenset[tuple[str, str]]  # (member, status)
     questions: tuple[tuple[str, str, str], ...]  # (asker, text, status), in order
     answers: tuple[tuple[str, str], ...]  # (member, text), in order

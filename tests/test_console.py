@@ -23,7 +23,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.adapters.console import lines
-from bot.adapters.console.adapter import PROMPT_MARK, ConsoleAdapter, console_chat
+from bot.adapters.console.adapter import PROMPT_MARK, ConsoleAdapter, NoSuchThread, console_chat
 from bot.adapters.console.render import render_message
 from bot.adapters.console.transcript import Transcript
 from bot.cli.app import app
@@ -407,7 +407,7 @@ async def test_thread_refs_name_the_thread_to_reply_in(tmp_path: Path) -> None:
     assert adapter.thread_for("#4") == "#5"  # a post with one thread
     assert adapter.thread_for("#6") == "#5"  # a message in a thread
     assert adapter.thread_for("#99") == "#99"  # unknown here: the bot may know it
-    with pytest.raises(ValueError, match="#1 has 2 threads: reply to one of #2, #3"):
+    with pytest.raises(NoSuchThread, match="#1 has 2 threads: reply to one of #2, #3"):
         adapter.thread_for("#1")
     # A new adapter on the same transcript knows those refs and continues after them.
     again = _quiet_adapter(tmp_path / "t.jsonl")

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..scenario import LEAD, write_schedule
 from ..standins.discord_guild import FORUM, Channel
-from ..standins.discord_server import message_text
+from ..standins.discord_server import DiscordStandIn, message_text
 from .harness import World, custom_ids
 
 Until = Callable[[Callable[[], Any], str], Awaitable[Any]]
@@ -38,6 +38,8 @@ def answers_stored(database: Path) -> int:
 
 @dataclass
 class DiscordDriver:
+    """The scenario's ``Driver`` on Discord: members of the stand-in play each step."""
+
     world: World
     group: Channel  # the text or forum channel the group lives in
     schedules: Path
@@ -50,7 +52,7 @@ class DiscordDriver:
     _room: Channel | None = None
 
     @property
-    def server(self):  # type: ignore[no-untyped-def]
+    def server(self) -> DiscordStandIn:
         return self.world.server
 
     @property

@@ -3,7 +3,7 @@
 ``World``: the stand-in with a text channel, a forum channel, a channel with no group and the
 people of tests/scenario.py (ada may manage the server; mallory is nobody special).
 ``InProcessBot``: the real ``DiscordAdapter`` and ``StudyBot`` (``bot.runtime.lifespan.running``) on a fake
-clock that the test moves from one due post to the next, ticking as the scheduler would.
+clock that the test moves from one due post to the next, ticking as the ticker would.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from bot.core.ports import EventHandler
 from bot.runtime.lifespan import App, running
 from bot.runtime.settings import Settings
 from bot.store.models import Delivery
-from tests.bot_port import HandlerOnly
 
+from ..bot_port import HandlerOnly
 from ..conftest import CONTENT
 from ..scenario import MEMBERS
-from ..standins.discord_guild import FORUM, Channel, Person
+from ..standins.discord_guild import FORUM, Channel, Guild, Person
 from ..standins.discord_server import Answer, DiscordStandIn
 
 START = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)  # a Thursday; the first Monday is 5 October
@@ -42,6 +42,8 @@ START = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)  # a Thursday; the first Monday
 
 @dataclass
 class World:
+    """The Discord stand-in with its channels and the scenario's people, looked up by name."""
+
     server: DiscordStandIn
     text: Channel
     forum: Channel
@@ -52,7 +54,7 @@ class World:
         return self.people[name]
 
     @property
-    def guild(self):  # type: ignore[no-untyped-def]
+    def guild(self) -> Guild:
         return self.server.guild
 
     async def members_post(self, name: str = "Start here", *, by: str = "ada") -> Channel:
@@ -90,6 +92,8 @@ async def discord_world(
 
 @dataclass
 class InProcessBot:
+    """studybot on Discord in the test's process: the app, its adapter and the fake clock."""
+
     app: App
     adapter: DiscordAdapter
     clock: FakeClock

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -60,7 +61,9 @@ def test_the_invite_url_has_the_scopes_and_exactly_those_bits() -> None:
         assert why in result.output  # each bit is explained
 
 
-def test_the_invite_url_takes_the_application_from_the_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_invite_url_takes_the_application_from_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     token = base64.urlsafe_b64encode(b"223456789012345678").decode().rstrip("=") + ".x.y"
     monkeypatch.setenv("DISCORD_BOT_TOKEN", token)
     result = CliRunner().invoke(cli, ["discord", "invite-url"])

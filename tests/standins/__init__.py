@@ -1,0 +1,1 @@
+"""Local stand-ins for Slack and Discord, checked against their published API descriptions."""

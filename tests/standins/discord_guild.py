@@ -53,6 +53,8 @@ def now_iso() -> str:
 
 @dataclass
 class Person:
+    """A member of the guild (or the bot), with the role ids that decide their permissions."""
+
     id: str
     name: str
     roles: list[str]
@@ -86,6 +88,8 @@ class Person:
 
 @dataclass
 class Channel:
+    """A guild channel, thread, forum post or DM, as Discord describes it in payloads."""
+
     id: str
     name: str
     type: int

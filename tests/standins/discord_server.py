@@ -123,6 +123,8 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 
 class DiscordStandIn:
+    """A local Discord on 127.0.0.1: the REST API, the CDN and the gateway, and members acting."""
+
     def __init__(
         self, *, bot_permissions: discord.Permissions, privileged_intents: bool = True
     ) -> None:

@@ -45,6 +45,8 @@ LIBRARY_QUERY_EXTRAS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Operation:
+    """One HTTP operation of Discord's API description: its path template, method and schema."""
+
     template: str  # "/channels/{channel_id}/messages"
     method: str
     spec: dict[str, Any]
@@ -61,6 +63,8 @@ class Operation:
 
 
 class DiscordSpec:
+    """Discord's API description: finds a request's operation and checks the request against it."""
+
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self._routes: list[tuple[re.Pattern[str], str, int]] = []

@@ -33,8 +33,8 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 from aiohttp import web
 
-from tests.standins.slack_blocks import blocks_problems, view_problems
-from tests.standins.slack_spec import JSON_ARGUMENTS, check_call
+from .slack_blocks import blocks_problems, view_problems
+from .slack_spec import JSON_ARGUMENTS, check_call
 
 BOT_TOKEN = "xoxb-0000-standin-bot-token"
 APP_TOKEN = "xapp-1-A0STUDY-standin-app-token"
@@ -56,6 +56,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 @dataclass
 class Call:
+    """One Web API call the stand-in received, with the arguments and how it answered."""
+
     method: str
     arguments: dict[str, Any]
     status: int  # the HTTP status answered: 200, or 429 when rate-limited
@@ -106,6 +108,8 @@ def visible_text(message: dict[str, Any]) -> str:
 
 
 class SlackStandIn:
+    """A local Slack: Web API, file downloads, response URLs and Socket Mode on 127.0.0.1."""
+
     def __init__(
         self,
         *,
@@ -144,6 +148,20 @@ class SlackStandIn:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
+        # Every Web API method the stand-in answers; anything else is a violation.
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
+            "users.info": self._users_info,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "files.info": self._files_info,
+        }
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -331,7 +349,7 @@ class SlackStandIn:
                 headers={"Retry-After": str(retry_after)},
             )
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        handler = self._methods.get(method)
         if token != expected:
             answer: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
         elif handler is None:
@@ -367,7 +385,7 @@ class SlackStandIn:
             message["metadata"] = arguments["metadata"]
         return message
 
-    def _m_auth_test(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _auth_test(self, arguments: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
@@ -379,14 +397,14 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
-    def _m_apps_connections_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _apps_connections_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._counter)}"}
 
-    def _m_users_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _users_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(arguments.get("user", ""))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
-    def _m_chat_postMessage(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _chat_post_message(self, arguments: dict[str, Any]) -> dict[str, Any]:
         if (refused := self._blocks_ok("chat.postMessage", arguments)) is not None:
             return refused
         channel = str(arguments["channel"])
@@ -399,7 +417,7 @@ class SlackStandIn:
             return {"ok": False, "error": "thread_not_found"}
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
-    def _m_chat_postEphemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _chat_post_ephemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
         if (refused := self._blocks_ok("chat.postEphemeral", arguments)) is not None:
             return refused
         self.private.append(
@@ -414,7 +432,7 @@ class SlackStandIn:
         )
         return {"ok": True, "message_ts": self.new_ts()}
 
-    def _m_chat_update(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _chat_update(self, arguments: dict[str, Any]) -> dict[str, Any]:
         if (refused := self._blocks_ok("chat.update", arguments)) is not None:
             return refused
         message = self.find(arguments["channel"], arguments["ts"])
@@ -448,11 +466,11 @@ class SlackStandIn:
             "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
         }
 
-    def _m_conversations_history(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _conversations_history(self, arguments: dict[str, Any]) -> dict[str, Any]:
         newest_first = list(reversed(self.channels[arguments.get("channel", "")]))
         return {**self._page(newest_first, arguments), "pin_count": 0}
 
-    def _m_conversations_replies(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _conversations_replies(self, arguments: dict[str, Any]) -> dict[str, Any]:
         channel = arguments.get("channel", "")
         message = self.find(channel, str(arguments.get("ts", "")))
         if message is None:
@@ -460,7 +478,7 @@ class SlackStandIn:
         parent = self.find(channel, message.get("thread_ts") or message["ts"]) or message
         return self._page([parent, *self.threads[(channel, parent["ts"])]], arguments)
 
-    def _m_views_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _views_open(self, arguments: dict[str, Any]) -> dict[str, Any]:
         issued = self._triggers.get(arguments.get("trigger_id", ""))
         if issued is None or time.monotonic() - issued > TRIGGER_SECONDS:
             return {"ok": False, "error": "expired_trigger_id"}
@@ -473,7 +491,7 @@ class SlackStandIn:
         self.views_opened.append(opened)
         return {"ok": True, "view": opened}
 
-    def _m_views_publish(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _views_publish(self, arguments: dict[str, Any]) -> dict[str, Any]:
         view = arguments.get("view")
         if problems := view_problems(view):
             self.violations += [f"views.publish: {p}" for p in problems]
@@ -481,7 +499,7 @@ class SlackStandIn:
         self.views_published[arguments["user_id"]].append(view)
         return {"ok": True, "view": {**view, "id": f"V{next(self._counter):08d}"}}
 
-    def _m_files_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
+    def _files_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
         shared = self.files.get(arguments.get("file", ""))
         return {"ok": True, "file": shared} if shared else {"ok": False, "error": "file_not_found"}
 

@@ -41,6 +41,8 @@ JSON_ARGUMENTS: dict[str, type] = {
 
 @dataclass(frozen=True)
 class Parameter:
+    """One argument of a Web API method as Slack's description declares it."""
+
     name: str
     type: str  # string, boolean, integer, number (from the spec), object (NOT_IN_SPEC)
     required: bool

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from tests.standins.slack_server import (
+from .slack_server import (
     APP_ID,
     BOT_USER_ID,
     TEAM_DOMAIN,
@@ -25,6 +25,8 @@ CHANNEL = "C0GROUP01"
 
 
 class Workspace:
+    """Members acting in a channel (joins, commands, clicks, replies), sent as Slack sends them."""
+
     def __init__(self, standin: SlackStandIn, *, channel: str = CHANNEL) -> None:
         self.standin = standin
         self.channel = channel

@@ -1,11 +1,12 @@
 """The Discord adapter (discord.py 2.x over the gateway): ``studybot run`` calls ``from_env``.
 
 Modules: ``settings`` (environment, where discord.py is pointed), ``access`` (scopes,
-permissions, intents), ``adapter`` (the Adapter protocol), ``inbox`` and ``responder``
-(Discord events in), ``commands`` (``/study`` as an application command group), ``components``
-(buttons, the question form), ``render`` and ``markdown`` (messages out), ``forum`` (tags),
-``catalog`` (autocomplete), ``guard`` (the invalid-request budget), ``cli``
-(``studybot discord ...``).
+permissions, intents), ``adapter`` (the Adapter protocol), ``startup`` (wiring the client,
+logging in, the gateway, syncing ``/study``), ``identity`` (members and channels as the core's
+``Person`` and ``Place``), ``inbox`` and ``responder`` (Discord events in), ``commands``
+(``/study`` as an application command group, with autocomplete), ``components`` (buttons, the
+question form), ``render`` and ``markdown`` (messages out), ``forum`` (tags), ``guard`` (the
+invalid-request budget), ``cli`` (``studybot discord ...``).
 
 The package shares its name with the ``discord`` library; every import is absolute, so inside
 it ``import discord`` is always discord.py. Nothing here imports discord.py until it is used,

@@ -35,10 +35,12 @@ INTENTS: dict[str, str] = {
 
 
 def permissions() -> discord.Permissions:
+    """``PERMISSIONS`` as Discord's bit set: what the invite asks for."""
     return discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
 
 
 def intents() -> discord.Intents:
+    """``INTENTS`` switched on; the privileged ones must also be on in the Developer Portal."""
     return discord.Intents(**dict.fromkeys(INTENTS, True))
 
 

@@ -22,25 +22,17 @@ import time
 from collections import OrderedDict
 
 import discord
-from discord import app_commands
 
 from bot.adapters.discord import access
-from bot.adapters.discord.commands import study_group
-from bot.adapters.discord.components import StudyButton, StudyClient
+from bot.adapters.discord.components import StudyClient
 from bot.adapters.discord.forum import ForumTags
 from bot.adapters.discord.guard import RequestBudget
 from bot.adapters.discord.identity import PLATFORM
-from bot.adapters.discord.inbox import Inbox
-from bot.adapters.discord.render import (
-    NO_PINGS,
-    marker,
-    nonce,
-    own_topic,
-    render,
-    thread_name,
-)
-from bot.adapters.discord.responder import RESPOND_WITHIN, Responder
+from bot.adapters.discord.render import marker, nonce, own_topic, render, thread_name
+from bot.adapters.discord.responder import RESPOND_WITHIN
 from bot.adapters.discord.settings import DiscordSettings, redirected
+from bot.adapters.discord.startup import DiscordStartError, log_in, sync_commands, until_ready, wire
+from bot.core.errors import StudybotError
 from bot.core.models import Message, Place
 from bot.core.ports import BotPort
 
@@ -52,15 +44,13 @@ FORUM_DEPTH = 25  # recent forum posts of the bot searched likewise
 DM_REFUSED_FOR = 24 * 3600.0  # seconds: do not retry DMs to a member who does not accept them
 
 
-class DiscordStartError(RuntimeError):
-    """The adapter cannot connect; the message says what to fix."""
-
-
-class MissingAccess(RuntimeError):
+class MissingAccess(StudybotError):
     """The bot lacks a permission in a channel; raised before any request is made."""
 
 
 class DiscordAdapter:
+    """The core's posts, threads, DMs and edits on Discord; ``start`` brings its events in."""
+
     platform = PLATFORM
 
     def __init__(
@@ -90,113 +80,35 @@ class DiscordAdapter:
 
     @property
     def client(self) -> StudyClient:
+        """The discord.py client, there from ``start`` on."""
         if self._client is None:
             raise RuntimeError("the Discord adapter is not started")
         return self._client
 
     async def start(self, bot: BotPort) -> None:
+        """Log in, connect to the gateway and sync ``/study``; stop again if any of it fails."""
         self._redirect.enter_context(redirected(self.settings))
-        tree = self._wire(bot)
-        client = self.client
-        try:
-            await client.login(self.settings.token)
-        except discord.LoginFailure:
-            await self.stop()
-            raise DiscordStartError(
-                "Discord did not accept DISCORD_BOT_TOKEN. Copy it again from the Developer "
-                "Portal (your application, Bot, Reset Token)."
-            ) from None
-        self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
-        await self._until_ready()
-        await self._sync_commands(tree)
-
-    def _wire(self, bot: BotPort) -> app_commands.CommandTree[StudyClient]:
-        """The client, its command tree and its listeners, all handing events to the bot."""
-        handle, catalog = bot.handle, bot.catalog
-        responder = Responder(handle=handle, respond_within=self.respond_within)
-        inbox: Inbox | None = None
-
-        async def on_button(interaction: discord.Interaction, action: str, value: str) -> None:
-            assert inbox is not None
-            await inbox.button(interaction, action, value)
-
-        client = StudyClient(
-            on_button=on_button,
-            intents=access.intents(),
-            allowed_mentions=NO_PINGS,
-            http_trace=self.budget.trace(),
-            chunk_guilds_at_startup=False,  # the bot never needs the member list
+        client, tree = wire(
+            bot,
+            say=self._say,
+            budget=self.budget,
+            respond_within=self.respond_within,
             guild_ready_timeout=self.guild_ready_timeout,
         )
         self._client = client
-        inbox = Inbox(
-            client=client, handle=handle, catalog=catalog, responder=responder, say=self._say
-        )
-        tree = app_commands.CommandTree(client)
-        tree.add_command(study_group(inbox))
-        client.add_dynamic_items(StudyButton)
-
-        async def on_message(message: discord.Message) -> None:
-            await inbox.on_message(message)
-
-        async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
-            await inbox.on_raw_reaction_add(payload)
-
-        async def on_raw_member_remove(payload: discord.RawMemberRemoveEvent) -> None:
-            await inbox.on_raw_member_remove(payload)
-
-        async def on_interaction(interaction: discord.Interaction) -> None:
-            await inbox.on_interaction(interaction)
-
-        for listener in (on_message, on_raw_reaction_add, on_raw_member_remove, on_interaction):
-            client.event(listener)
-        return tree
-
-    async def _until_ready(self) -> None:
-        assert self._runner is not None
-        ready = asyncio.create_task(self.client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {self._runner, ready}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready in done:
-            return
-        ready.cancel()
-        problem: BaseException | None = None
-        if self._runner in done:
-            problem = self._runner.exception()
-        await self.stop()
-        if isinstance(problem, discord.PrivilegedIntentsRequired):
-            raise DiscordStartError(
-                "Discord refused the gateway connection: switch on the Message Content and "
-                "Server Members intents (Developer Portal, your application, Bot, Privileged "
-                "Gateway Intents)."
-            ) from None
-        raise DiscordStartError(
-            f"Could not connect to the Discord gateway: {problem!r}"
-            if problem
-            else f"The Discord gateway was not ready within {self.ready_timeout:g} seconds."
-        ) from None
-
-    async def _sync_commands(self, tree: app_commands.CommandTree[StudyClient]) -> None:
-        """Per server when DISCORD_GUILD_ID is set (instant); globally otherwise (Discord may
-        take a while to show changed commands everywhere)."""
-        guild_id = self.settings.guild_id
         try:
-            if guild_id is not None:
-                guild = discord.Object(id=guild_id)
-                tree.copy_global_to(guild=guild)
-                await tree.sync(guild=guild)
-            else:
-                await tree.sync()
-        except discord.Forbidden:
+            await log_in(client, self.settings.token)
+            self._runner = asyncio.create_task(
+                client.connect(reconnect=True), name="discord-gateway"
+            )
+            await until_ready(client, self._runner, seconds=self.ready_timeout)
+            await sync_commands(tree, guild_id=self.settings.guild_id)
+        except DiscordStartError:
             await self.stop()
-            where = f"the server {guild_id}" if guild_id else "Discord"
-            raise DiscordStartError(
-                f"{where} refused the /study commands: invite the bot with the "
-                "applications.commands scope (studybot discord invite-url)."
-            ) from None
+            raise
 
     async def stop(self) -> None:
+        """Leave the gateway and point discord.py back at Discord (tests start adapters often)."""
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -279,6 +191,7 @@ class DiscordAdapter:
     # --- the Adapter protocol -------------------------------------------------------------------
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        """A message in a channel or thread; in a forum channel, a forum post of its own."""
         channel = await self._channel(place.thread or place.channel)
         if isinstance(channel, discord.ForumChannel):
             thread = await self._forum_post(channel, message, key)
@@ -291,6 +204,7 @@ class DiscordAdapter:
     async def open_thread(
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
     ) -> str:
+        """A topic gets a post and thread of its own; anything else goes in ``parent_ref``'s."""
         channel = await self._channel(place.channel)
         if isinstance(channel, discord.ForumChannel):
             if own_topic(message):
@@ -314,12 +228,14 @@ class DiscordAdapter:
         return str(thread.id)
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        """A message in a thread (a forum post is one)."""
         thread = await self._channel(thread_ref)
         return str((await self._send(thread, message)).id)
 
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
+        """A DM; a member who does not accept DMs is not tried again for a day."""
         refused = self._dm_refused.get(user_id)
         if refused is not None and time.monotonic() - refused < DM_REFUSED_FOR:
             raise MissingAccess(f"member {user_id} does not accept direct messages")
@@ -335,6 +251,7 @@ class DiscordAdapter:
         return str(sent.id)
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        """Edit a post in place; a forum post's name and tags follow its new text and labels."""
         channel = await self._channel(place.channel)
         rendered = render(message)
         self.budget.check()
@@ -354,6 +271,7 @@ class DiscordAdapter:
             await post.edit(name=name, applied_tags=tags)
 
     async def find_post(self, place: Place, key: str) -> str | None:
+        """The bot's recent post whose footer carries ``key``'s reference, if there is one."""
         channel = await self._channel(place.channel)
         if isinstance(channel, discord.ForumChannel):
             return await self._find_forum_post(channel, key)

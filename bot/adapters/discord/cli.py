@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ app = typer.Typer(help="Set studybot up on a Discord server.", no_args_is_help=T
 
 @app.command("invite-url")
 def invite_url(
+    ctx: typer.Context,
     client_id: Annotated[
         str | None,
         typer.Option(
@@ -25,7 +25,8 @@ def invite_url(
     from bot.adapters.discord import access  # discord.py is loaded only when it is needed
     from bot.adapters.discord.settings import application_id_from_token
 
-    application = client_id or application_id_from_token(os.environ.get("DISCORD_BOT_TOKEN", ""))
+    environ = ctx.obj.environ if ctx.obj is not None else {}  # the studybot command's Settings
+    application = client_id or application_id_from_token(environ.get("DISCORD_BOT_TOKEN", ""))
     if not application or not application.isdigit():
         typer.echo(
             "Give the application id with --client-id (Developer Portal, your application, "

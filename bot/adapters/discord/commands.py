@@ -31,13 +31,19 @@ class Hooks(Protocol):
 
     catalog: Catalog
 
-    async def command(self, interaction: discord.Interaction, text: str) -> None: ...
+    async def command(self, interaction: discord.Interaction, text: str) -> None:
+        """Handle ``text`` as the words a member typed after ``/study``."""
+        ...
 
     async def syllabus_file(
         self, interaction: discord.Interaction, attachment: discord.Attachment
-    ) -> None: ...
+    ) -> None:
+        """Handle a syllabus file uploaded with ``/study syllabus load``."""
+        ...
 
-    def place_of(self, interaction: discord.Interaction) -> Place | None: ...
+    def place_of(self, interaction: discord.Interaction) -> Place | None:
+        """Where the interaction happened; None outside a server's channels (no suggestions)."""
+        ...
 
 
 def command_text(*words: str | int | None) -> str:
@@ -47,6 +53,7 @@ def command_text(*words: str | int | None) -> str:
 
 
 def summary(name: str) -> str:
+    """A subcommand's description in Discord's command list, from its grammar spec."""
     spec = SPECS[name]
     text = spec.summary + (" (organizers)" if spec.organizer_only else "")
     return text[:DESCRIPTION_LIMIT]

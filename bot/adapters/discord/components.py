@@ -9,6 +9,7 @@ custom id (``studybot-form:ask:12``), so a form opened before a restart still co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,6 +43,8 @@ class StudyButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=rf"{BUTTON_PREFIX}:(?P<action>[a-z][a-z0-9_-]*):(?P<value>[^\s]*)",
 ):
+    """A button whose ``custom_id`` carries its action and value, so clicks outlive restarts."""
+
     def __init__(self, *, action: str, value: str, label: str, style: discord.ButtonStyle) -> None:
         custom_id = f"{BUTTON_PREFIX}:{action}:{value}"
         if len(custom_id) > CUSTOM_ID_LIMIT:
@@ -51,6 +54,7 @@ class StudyButton(
 
     @classmethod
     def of(cls, button: Button) -> StudyButton:
+        """The Discord button for a core ``Button``."""
         return cls(
             action=button.action,
             value=button.value,
@@ -60,13 +64,15 @@ class StudyButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> StudyButton:
+        """The button a click names, rebuilt from its ``custom_id`` (discord.py calls this)."""
         return cls(
             action=match["action"], value=match["value"], label=item.label or "", style=item.style
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the click to the client's ``on_button``."""
         client = interaction.client
         if isinstance(client, StudyClient):
             await client.on_button(interaction, self.action, self.value)
@@ -96,10 +102,12 @@ class QuestionForm(discord.ui.Modal):
 
 
 def form_id(action: str, value: str) -> str:
+    """The ``custom_id`` of a form, within Discord's limit (see ``parse_form_id``)."""
     return f"{FORM_PREFIX}:{action}:{value}"[:CUSTOM_ID_LIMIT]
 
 
 def parse_form_id(custom_id: str) -> tuple[str, str] | None:
+    """``(action, value)`` from a submitted form's ``custom_id``; None if not the bot's form."""
     prefix, _, rest = custom_id.partition(":")
     action, sep, value = rest.partition(":")
     return (action, value) if prefix == FORM_PREFIX and sep else None

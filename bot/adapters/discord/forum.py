@@ -23,10 +23,13 @@ STATE_TAGS = {"unanswered": "❓", "solved": "✅"}
 
 
 def tag_name(label: str) -> str:
+    """A label as a tag name, within Discord's 20 characters."""
     return label.strip()[:TAG_NAME_LIMIT]
 
 
 class ForumTags:
+    """The tags of the bot's forum channels: looked up, added when allowed, applied to posts."""
+
     def __init__(self) -> None:
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._edited: dict[int, list[discord.ForumTag]] = {}
@@ -42,6 +45,7 @@ class ForumTags:
     async def tags_for(
         self, forum: discord.ForumChannel, labels: tuple[str, ...], *, may_create: bool
     ) -> list[discord.ForumTag]:
+        """The forum's tags for ``labels`` (at most five); missing ones added if ``may_create``."""
         wanted = list(dict.fromkeys(tag_name(label) for label in labels if label.strip()))
         if not wanted:
             return []

@@ -19,6 +19,8 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from bot.core.errors import StudybotError
+
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 600.0
@@ -27,11 +29,13 @@ DEFAULT_BUDGET = DISCORD_LIMIT // 10
 INVALID = frozenset({401, 403, 429})
 
 
-class RequestBudgetExhausted(RuntimeError):
+class RequestBudgetExhausted(StudybotError):
     """Too many invalid requests lately; the adapter pauses instead of risking a ban."""
 
 
 class RequestBudget:
+    """Counts Discord's 401/403/429 answers over ``window`` seconds, and stops at ``budget``."""
+
     def __init__(
         self,
         *,
@@ -45,17 +49,20 @@ class RequestBudget:
         self._invalid: deque[float] = deque()
 
     def record(self, status: int, scope: str | None = None) -> None:
+        """Count a response if it is an invalid request (a shared 429 is not the bot's doing)."""
         if status in INVALID and not (status == 429 and scope == "shared"):
             self._invalid.append(self.clock())
 
     @property
     def used(self) -> int:
+        """Invalid requests within the window; older ones are forgotten here."""
         horizon = self.clock() - self.window
         while self._invalid and self._invalid[0] < horizon:
             self._invalid.popleft()
         return len(self._invalid)
 
     def check(self) -> None:
+        """Before a request: ``RequestBudgetExhausted`` once the budget is used up."""
         if self.used >= self.budget:
             raise RequestBudgetExhausted(
                 f"{self.used} requests to Discord failed with 401/403/429 in the last "

@@ -39,6 +39,7 @@ def is_organizer_by_role(permissions: discord.Permissions) -> bool:
 
 
 def person_of(user: discord.abc.User, permissions: discord.Permissions | None = None) -> Person:
+    """A Discord user as a ``Person``, an organizer when ``permissions`` say so by role."""
     return Person(
         user_id=str(user.id),
         name=user.display_name,

@@ -67,6 +67,7 @@ class Inbox:
     # --- interactions (the Hooks of commands.study_group) ---------------------------------------
 
     def place_of(self, interaction: discord.Interaction) -> Place | None:
+        """Where an interaction happened; None outside a server's text and forum channels."""
         return place_of(interaction.channel, interaction.guild_id)
 
     async def _answer(
@@ -84,6 +85,8 @@ class Inbox:
         return person_of(interaction.user, interaction.permissions)
 
     async def command(self, interaction: discord.Interaction, text: str) -> None:
+        """A ``/study`` subcommand, as the text a member would have typed."""
+
         async def build(place: Place) -> Incoming:
             return CommandEvent(
                 who=self._who(interaction), where=place, event_id=str(interaction.id), text=text
@@ -94,6 +97,8 @@ class Inbox:
     async def syllabus_file(
         self, interaction: discord.Interaction, attachment: discord.Attachment
     ) -> None:
+        """A syllabus uploaded with ``/study syllabus load``, read unless it is too large."""
+
         async def build(place: Place) -> Incoming:
             # Discord says how big the file is: an oversized one is refused unread.
             too_big = attachment.size > MAX_FILE_BYTES
@@ -109,6 +114,7 @@ class Inbox:
         await self._answer(interaction, build)
 
     async def button(self, interaction: discord.Interaction, action: str, value: str) -> None:
+        """A click; *Ask a question* opens the form, which the core only sees once submitted."""
         if action == "ask":
             await interaction.response.send_modal(QuestionForm(value=value))
             return
@@ -163,6 +169,7 @@ class Inbox:
             await self.say(event.where, reply.message)
 
     async def on_message(self, message: discord.Message) -> None:
+        """A member's message in a thread (an answer, typically); other messages are ignored."""
         if message.author.bot or message.guild is None:
             return
         channel: object | None = message.channel
@@ -184,6 +191,7 @@ class Inbox:
         )
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member's reaction, also on a message the cache does not hold (a ✅ resolves)."""
         me = self.client.user
         if payload.guild_id is None or (me is not None and payload.user_id == me.id):
             return
@@ -205,6 +213,7 @@ class Inbox:
         )
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member left the server, and so every group in it."""
         workspace = str(payload.guild_id)
         channels = await self.catalog.group_channels(platform=PLATFORM, workspace=workspace)
         if channels is None:  # no database at hand: every channel that could hold a group

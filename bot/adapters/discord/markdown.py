@@ -24,6 +24,7 @@ def code(text: str) -> str:
 
 
 def markdown(text: str) -> str:
+    """Neutral text as Discord markdown: code spans kept, formulas as code, the rest escaped."""
     pieces = []
     for piece in _SPANS.split(text):
         if not piece:

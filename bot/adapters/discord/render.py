@@ -64,6 +64,7 @@ def nonce(key: str) -> str:
 
 
 def thread_name(message: Message) -> str:
+    """A thread's or forum post's name: the message's text on one line, cut to fit."""
     return one_line(message.text, THREAD_NAME_LIMIT) or "studybot"
 
 
@@ -75,12 +76,15 @@ def own_topic(message: Message) -> bool:
 
 @dataclass(frozen=True)
 class Rendered:
+    """A message in discord.py's terms, ready to be sent, edited or given as a response."""
+
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     buttons: tuple[StudyButton, ...] = ()
     attachments: tuple[Attachment, ...] = field(default=())
 
     def view(self) -> discord.ui.View | None:
+        """The buttons, in a view without timeout (clicks reach them as dynamic items)."""
         if not self.buttons:
             return None
         view = discord.ui.View(timeout=None)
@@ -89,7 +93,7 @@ class Rendered:
         return view
 
     def files(self) -> list[discord.File]:
-        # A discord.File is read once; each send gets fresh ones.
+        """The attachments as fresh ``discord.File`` objects (each can be sent only once)."""
         return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in self.attachments]
 
     def send_kwargs(self) -> dict[str, Any]:

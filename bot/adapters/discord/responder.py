@@ -30,6 +30,8 @@ POSTED = "Posted in the channel."
 
 
 class Responder:
+    """Shows the core's reply to the member who used a command, button or form."""
+
     def __init__(self, *, handle: EventHandler, respond_within: float = RESPOND_WITHIN) -> None:
         self.handle = handle
         self.respond_within = respond_within

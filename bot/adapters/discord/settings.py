@@ -28,6 +28,8 @@ _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
 
 @dataclass(frozen=True, kw_only=True)
 class DiscordSettings:
+    """What the adapter reads from the environment (see ``settings_from_env``)."""
+
     token: str
     api_url: str | None = None  # e.g. http://127.0.0.1:8080/api/v10; None: discord.com
     gateway_url: str | None = None  # e.g. ws://127.0.0.1:8080/gateway; None: Discord's
@@ -35,6 +37,7 @@ class DiscordSettings:
 
     @property
     def application_id(self) -> str | None:
+        """The bot's application id, read from its token (None if the token looks odd)."""
         return application_id_from_token(self.token)
 
 

@@ -4,9 +4,12 @@
 Requests arrive over HTTP at ``POST /slack/events`` on ``PORT``, or over Socket Mode when
 ``SLACK_APP_TOKEN`` is set. ``studybot slack manifest`` prints the app manifest.
 
-Modules: ``settings`` (environment), ``adapter`` (the Adapter protocol), ``listeners`` (Slack
-requests to core events), ``transport`` (HTTP and Socket Mode), ``render`` (Block Kit),
-``replies``, ``people``, ``files``, ``history`` (delivery keys), ``manifest`` and ``cli``.
+Modules: ``settings`` (environment), ``adapter`` (the Adapter protocol), ``listeners`` (which
+listener gets each request; slash commands, clicks, the ask form, shortcuts), ``events`` (Events
+API events: thread messages, shared files, reactions, members, App Home), ``payloads`` (reading
+Slack's payloads), ``transport`` (HTTP and Socket Mode), ``render`` (Block Kit), ``replies``,
+``people`` (the bot's identity, members as ``Person``), ``files``, ``history`` (delivery keys),
+``manifest`` and ``cli``.
 This file imports nothing heavy, so ``studybot --help`` does not load slack-bolt.
 """
 
@@ -22,16 +25,13 @@ if TYPE_CHECKING:
 def from_env(env: Mapping[str, str]) -> SlackAdapter | None:
     """The adapter for these settings; None without ``SLACK_BOT_TOKEN``.
 
-    Raises ``bot.adapters.registry.PlatformConfigError`` when the settings are present but cannot work.
+    Raises ``SlackConfigError`` (a ``PlatformConfigError``) when the settings are present but
+    cannot work.
     """
     from bot.adapters.slack.adapter import SlackAdapter
-    from bot.adapters.slack.settings import SlackConfigError, settings_from_env
-    from bot.core.errors import PlatformConfigError
+    from bot.adapters.slack.settings import settings_from_env
 
-    try:
-        settings = settings_from_env(env)
-    except SlackConfigError as error:
-        raise PlatformConfigError(str(error)) from None
+    settings = settings_from_env(env)
     return SlackAdapter(settings=settings) if settings is not None else None
 
 

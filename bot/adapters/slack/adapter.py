@@ -30,11 +30,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import render
 from bot.adapters.slack.files import Files
 from bot.adapters.slack.history import find_keyed, metadata_for
-from bot.adapters.slack.listeners import Identity, Listeners
-from bot.adapters.slack.people import People
+from bot.adapters.slack.listeners import Listeners
+from bot.adapters.slack.people import Identity, People
 from bot.adapters.slack.replies import Replies
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler
+from bot.core.errors import StudybotError
 from bot.core.models import Message, Place
 from bot.core.ports import BotPort
 
@@ -56,11 +57,12 @@ BOLT_LOG = logging.getLogger("bot.adapters.slack.bolt")
 BOLT_LOG.addFilter(_NoTokenNotice())
 
 
-class SlackStartError(RuntimeError):
+class SlackStartError(StudybotError):
     """Slack cannot be used with these settings (a rejected token, an unreachable API)."""
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
+    """What Slack's clients retry: lost connections, 429s (after Retry-After) and 5xx answers."""
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
@@ -69,6 +71,8 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 class SlackAdapter:
+    """The core's posts, threads, DMs and edits on Slack; ``start`` brings its requests in."""
+
     platform = "slack"
 
     def __init__(self, *, settings: SlackSettings, host: str = "0.0.0.0") -> None:
@@ -102,30 +106,36 @@ class SlackAdapter:
         return str(response["ts"])
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
+        """A message in the channel, or in the thread ``place`` names."""
         thread = {"thread_ts": place.thread} if place.thread else {}
         return await self._post(place.channel, message, **thread, **metadata_for(key))
 
     async def open_thread(
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
     ) -> str:
+        """The message in ``parent_ref``'s thread, which Slack names by the parent's ts."""
         await self._post(place.channel, message, thread_ts=parent_ref, **metadata_for(key))
         return parent_ref
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
+        """A message in the thread ``thread_ref`` (its parent's ts)."""
         return await self._post(place.channel, message, thread_ts=thread_ref)
 
     async def direct_message(
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
+        """A message in the app's Messages tab of that member."""
         # A user id as the channel posts in the app's DM with that user (its Messages tab).
         return await self._post(user_id, message, **metadata_for(key))
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
+        """Replace a post's text and blocks in place."""
         await self.client.chat_update(
             channel=place.channel, ts=message_ref, **render.message_arguments(message)
         )
 
     async def find_post(self, place: Place, key: str) -> str | None:
+        """The post made with ``key``, from the channel's recent history (see ``history``)."""
         return await find_keyed(self.client, channel=place.channel, key=key)
 
     # --- the Adapter protocol: running ----------------------------------------------------------
@@ -146,6 +156,7 @@ class SlackAdapter:
         return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth["user_id"]))
 
     async def start(self, bot: BotPort) -> None:
+        """Check the token (auth.test), then take Slack's requests over Socket Mode or HTTP."""
         self.identity = await self._whoami()
         self._session = aiohttp.ClientSession()
         app = AsyncApp(
@@ -185,7 +196,7 @@ class SlackAdapter:
             await self._http.start()
 
     async def stop(self) -> None:
-        # First no new requests, then let acknowledged ones finish, then release the rest.
+        """First no new requests, then let acknowledged ones finish, then release the rest."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

@@ -14,15 +14,18 @@ from urllib.parse import urlsplit
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import StudybotError
 from bot.domain.datafile import MAX_FILE_BYTES
 
 
-class DownloadError(Exception):
+class DownloadError(StudybotError):
     """The file could not be fetched; ``str()`` says why, for the member."""
 
 
 @dataclass(frozen=True)
 class SharedFile:
+    """A shared file as fetched: its name, its size and (unless too large) its content."""
+
     name: str
     size: int  # what Slack says, or what arrived when that was more
     content: bytes  # empty when the file is too large to fetch
@@ -35,6 +38,7 @@ def _registrable(host: str) -> str:
 
 
 def trusted_host(url: str, *, api_host: str) -> bool:
+    """Whether ``url`` is on Slack's own hosts (``api_host``'s domain), where the token may go."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     base = _registrable(api_host)
@@ -42,6 +46,8 @@ def trusted_host(url: str, *, api_host: str) -> bool:
 
 
 class Files:
+    """Downloads the files members share, with the bot token, reading at most ``limit`` bytes."""
+
     def __init__(
         self,
         *,
@@ -58,6 +64,7 @@ class Files:
         self.limit = limit
 
     async def fetch(self, file_id: str) -> SharedFile:
+        """The file ``file_id``; ``DownloadError`` says why when it cannot be downloaded."""
         info = (await self.client.files_info(file=file_id))["file"]
         name = str(info.get("name") or info.get("title") or f"{file_id}.yaml")
         size = int(info.get("size") or 0)

@@ -12,10 +12,11 @@ among the channel's latest messages unless the channel is extremely busy.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 EVENT_TYPE = "studybot_post"
 PAGE = 100
@@ -31,6 +32,7 @@ def metadata_for(key: str | None) -> dict[str, Any]:
 
 
 def key_of(message: Mapping[str, Any]) -> str | None:
+    """The delivery key in a message's metadata; None for a message the bot did not key."""
     metadata = message.get("metadata")
     if not isinstance(metadata, Mapping) or metadata.get("event_type") != EVENT_TYPE:
         return None
@@ -39,7 +41,9 @@ def key_of(message: Mapping[str, Any]) -> str | None:
     return key if isinstance(key, str) else None
 
 
-async def _pages(call: Any, limit: int, **arguments: Any) -> AsyncIterator[dict[str, Any]]:
+async def _pages(
+    call: Callable[..., Awaitable[AsyncSlackResponse]], limit: int, **arguments: Any
+) -> AsyncIterator[dict[str, Any]]:
     seen, cursor = 0, None
     while seen < limit:
         page = await call(

@@ -1,4 +1,5 @@
-"""What studybot does with each kind of Slack request.
+"""Which listener gets each kind of Slack request, and the interactive ones: ``/study``, clicks,
+the ask form and the resolve shortcut (``events`` has the Events API's).
 
 Every listener acknowledges first (Slack wants an answer within 3 seconds) and then does the
 slow part: users.info, the database, the answer. bolt's AsyncApp (``process_before_response``
@@ -20,49 +21,30 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
-from bot.adapters.slack.files import DownloadError, Files
+from bot.adapters.slack.events import EventListeners, HomeSource
+from bot.adapters.slack.files import Files
 from bot.adapters.slack.payloads import (
     action_name,
-    base_emoji,
     decode_origin,
     dig,
     encode_origin,
-    is_thread_reply,
     member_text,
-    mentions,
     view_input,
 )
-from bot.adapters.slack.people import People
+from bot.adapters.slack.people import Identity, People
 from bot.adapters.slack.replies import Origin, Replies
 from bot.core.grammar import MAX_TEXT
-from bot.core.models import (
-    RESOLVE_EMOJI,
-    ActionEvent,
-    CommandEvent,
-    FileEvent,
-    Incoming,
-    MembershipEvent,
-    Message,
-    Paragraph,
-    Place,
-    ReactionEvent,
-    ThreadMessageEvent,
-)
+from bot.core.models import ActionEvent, CommandEvent, Incoming
 from bot.core.ports import EventHandler
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
-HomeSource = Callable[..., Awaitable[Message]]
 
 # The events the app subscribes to (the manifest lists exactly these).
 BOT_EVENTS = (
@@ -73,7 +55,6 @@ BOT_EVENTS = (
     "message.groups",
     "reaction_added",
 )
-THREAD_MESSAGE_SUBTYPES = (None, "thread_broadcast", "file_share")  # edits, deletions: ignored
 
 RESOLVE_IN_SLACK = (
     "Slack does not run slash commands inside threads, so a question is resolved another way: "
@@ -82,20 +63,11 @@ RESOLVE_IN_SLACK = (
 )
 UNKNOWN_BUTTON = "I don't know that button (it may be from an older post). Try `/study help`."
 UNKNOWN_SHORTCUT = "I don't know that shortcut. Try `/study help`."
-NO_HOME = Message(
-    text="studybot", blocks=(Paragraph("Join a study group with `/study join` in its channel."),)
-)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who the bot is, from auth.test: every group of this install lives in ``team_id``."""
-
-    team_id: str
-    bot_user_id: str
 
 
 class Listeners:
+    """All of the app's listeners, and the work they do after acknowledging (see ``drain``)."""
+
     def __init__(
         self,
         *,
@@ -109,14 +81,23 @@ class Listeners:
     ) -> None:
         self.client = client
         self.handle = handle
-        self.home = home
         self.identity = identity
         self.people = people
         self.replies = replies
-        self.files = files
         self._busy: set[asyncio.Task[Any]] = set()
+        self.events = EventListeners(
+            client=client,
+            handle=handle,
+            home=home,
+            identity=identity,
+            people=people,
+            replies=replies,
+            files=files,
+            work=self._work,
+        )
 
     def register(self, app: AsyncApp) -> None:
+        """Attach every listener to ``app``, so that each request Slack may send has one."""
         # bolt runs the first listener that matches, so the catch-alls come last: a verified
         # request nobody handles would otherwise be answered 404, and Slack would retry it.
         app.command(re.compile(r".*"))(self.on_command)
@@ -126,12 +107,13 @@ class Listeners:
         app.view(re.compile(r".*"))(self.on_unknown_view)
         app.shortcut(render.RESOLVE_CALLBACK)(self.on_resolve_shortcut)
         app.shortcut(re.compile(r".*"))(self.on_unknown_shortcut)
-        app.event("message")(self.on_message)
-        app.event("reaction_added")(self.on_reaction)
-        app.event("member_joined_channel")(self.on_member_joined)
-        app.event("member_left_channel")(self.on_member_left)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event(re.compile(r".*"))(self.on_other_event)
+        events = self.events
+        app.event("message")(events.on_message)
+        app.event("reaction_added")(events.on_reaction)
+        app.event("member_joined_channel")(events.on_member_joined)
+        app.event("member_left_channel")(events.on_member_left)
+        app.event("app_home_opened")(events.on_home_opened)
+        app.event(re.compile(r".*"))(events.on_other_event)
         app.error(self.on_error)
 
     # --- bookkeeping ----------------------------------------------------------------------------
@@ -156,17 +138,13 @@ class Listeners:
         if busy:
             await asyncio.wait(busy, timeout=seconds)
 
-    def _place(self, channel: str, thread: str | None = None) -> Place:
-        return Place(
-            platform=PLATFORM, workspace=self.identity.team_id, channel=channel, thread=thread
-        )
-
     async def _dispatch(self, event: Incoming, origin: Origin) -> None:
         await self.replies.show(await self.handle(event), origin)
 
     # --- slash command ----------------------------------------------------------------------------
 
-    async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        """``/study ...`` typed in a channel; ``resolve`` gets a hint, as threads cannot run it."""
         await ack()
         with self._work("slash command"):
             user, channel = command["user_id"], command["channel_id"]
@@ -180,7 +158,7 @@ class Listeners:
             who = await self.people.person(user, fallback_name=command.get("user_name", ""))
             event = CommandEvent(
                 who=who,
-                where=self._place(channel),
+                where=self.identity.place(channel),
                 event_id=f"trigger:{command['trigger_id']}",
                 text=text,
             )
@@ -188,7 +166,8 @@ class Listeners:
 
     # --- buttons, the ask modal, the resolve shortcut ------------------------------------------
 
-    async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A click on one of the bot's buttons; *Ask a question* opens the ask form."""
         await ack()
         with self._work("button"):
             user = dig(body, "user", "id")
@@ -210,14 +189,15 @@ class Listeners:
             origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
             event = ActionEvent(
                 who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self._place(channel),
+                where=self.identity.place(channel),
                 event_id=f"trigger:{body.get('trigger_id') or action['action_ts']}",
                 action=name,
                 value=str(action.get("value", "")),
             )
             await self._dispatch(event, origin)
 
-    async def on_unknown_action(self, ack: Any, body: dict[str, Any]) -> None:
+    async def on_unknown_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A click the bot cannot place (an old post's button, another app's): say so privately."""
         await ack()
         with self._work("unknown button"):
             user = dig(body, "user", "id")
@@ -226,7 +206,10 @@ class Listeners:
                 origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
                 await self.replies.say_privately(origin, UNKNOWN_BUTTON)
 
-    async def on_ask_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_ask_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The ask form sent; an empty or stale one is refused inside the form, which stays open."""
         text = view_input(view, render.ASK_BLOCK, render.ASK_INPUT).strip()
         origin = decode_origin(view.get("private_metadata", ""))
         if not text or origin is None:
@@ -240,17 +223,19 @@ class Listeners:
             channel, thread = origin
             event = ActionEvent(
                 who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self._place(channel),
+                where=self.identity.place(channel),
                 event_id=f"view:{view['id']}",
                 action="ask",
                 value=text,
             )
             await self._dispatch(event, Origin(channel=channel, user=user, thread=thread))
 
-    async def on_unknown_view(self, ack: Any) -> None:
+    async def on_unknown_view(self, ack: AsyncAck) -> None:
+        """Any other view submission: acknowledged, so that its dialog closes."""
         await ack()
 
-    async def on_resolve_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+    async def on_resolve_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """*Mark question resolved* on a question or an answer: ``resolve`` in its thread."""
         await ack()
         with self._work("resolve shortcut"):
             user, channel = body["user"]["id"], body["channel"]["id"]
@@ -261,13 +246,14 @@ class Listeners:
             )
             event = CommandEvent(
                 who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self._place(channel, thread),
+                where=self.identity.place(channel, thread),
                 event_id=f"trigger:{body['trigger_id']}",
                 text="resolve",
             )
             await self._dispatch(event, origin)
 
-    async def on_unknown_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+    async def on_unknown_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A shortcut the bot does not know (renamed in the app's settings): say so privately."""
         await ack()
         with self._work("unknown shortcut"):
             user, channel = dig(body, "user", "id"), dig(body, "channel", "id")
@@ -275,134 +261,8 @@ class Listeners:
                 origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
                 await self.replies.say_privately(origin, UNKNOWN_SHORTCUT)
 
-    # --- events ---------------------------------------------------------------------------------
-
-    async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        with self._work("message event"):
-            subtype = event.get("subtype")
-            if event.get("bot_id") or subtype not in THREAD_MESSAGE_SUBTYPES:
-                return  # the bot's own and other bots' posts, edits, deletions, joins
-            text = event.get("text") or ""
-            if subtype == "file_share" and mentions(text, self.identity.bot_user_id):
-                await self._files_shared(body, event)
-                return
-            if not is_thread_reply(event):
-                return
-            user, channel, thread = event["user"], event["channel"], event["thread_ts"]
-            plain = member_text(text)
-            who = await self.people.person(user)
-            origin = Origin(channel=channel, user=user, thread=thread)
-            if plain.strip().startswith("/study"):
-                # Clients that cannot run a slash command in a thread may post it as text:
-                # honour it there, where `/study resolve` means "this thread".
-                command = plain.strip().removeprefix("/study").strip()
-                incoming: Incoming = CommandEvent(
-                    who=who,
-                    where=self._place(channel, thread),
-                    event_id=f"event:{body['event_id']}",
-                    text=command,
-                )
-            else:
-                incoming = ThreadMessageEvent(
-                    who=who,
-                    where=self._place(channel, thread),
-                    event_id=f"event:{body['event_id']}",
-                    text=plain,
-                    message_ref=event["ts"],
-                )
-            await self._dispatch(incoming, origin)
-
-    async def _files_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        user, channel = event["user"], event["channel"]
-        origin = Origin(channel=channel, user=user, thread=event.get("thread_ts") or event["ts"])
-        who = await self.people.person(user)
-        for shared in event.get("files") or []:
-            file_id = shared.get("id") if isinstance(shared, Mapping) else None
-            if not file_id:
-                continue
-            try:
-                fetched = await self.files.fetch(file_id)
-            except DownloadError as error:
-                await self.replies.say_privately(origin, str(error))
-                continue
-            except SlackApiError as error:
-                await self.replies.say_privately(
-                    origin, f"I could not read that file: Slack said {error.response.get('error')}."
-                )
-                continue
-            incoming = FileEvent(
-                who=who,
-                where=self._place(channel),
-                event_id=f"event:{body['event_id']}:{file_id}",
-                filename=fetched.name,
-                size=fetched.size,
-                content=fetched.content,
-            )
-            await self._dispatch(incoming, origin)  # the report goes in a thread on the file
-
-    async def on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        with self._work("reaction event"):
-            emoji = base_emoji(event.get("reaction", ""))
-            if emoji not in RESOLVE_EMOJI or dig(event, "item", "type") != "message":
-                return  # only ✅ means something to the bot
-            user, channel, ts = event["user"], event["item"]["channel"], event["item"]["ts"]
-            event_in_core = ReactionEvent(
-                who=await self.people.person(user),
-                where=self._place(channel),
-                event_id=f"event:{body['event_id']}",
-                emoji=emoji,
-                message_ref=await self._thread_of(channel, ts),
-            )
-            await self._dispatch(event_in_core, Origin(channel=channel, user=user))
-
-    async def _thread_of(self, channel: str, ts: str) -> str:
-        """The thread a message is in (its parent's ts), or the message itself.
-
-        reaction_added names only the message, and ✅ on the answer that solved a question is
-        as natural on Slack as ✅ on the question: both resolve it.
-        """
-        try:
-            response = await self.client.conversations_replies(channel=channel, ts=ts, limit=1)
-            return str(response["messages"][0]["ts"])
-        except (SlackApiError, KeyError, IndexError, TypeError) as error:
-            log.info("conversations.replies for %s failed (%s); using the message", ts, error)
-            return ts
-
-    async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        await self._membership(body, event, joined=True)
-
-    async def on_member_left(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        await self._membership(body, event, joined=False)
-
-    async def _membership(
-        self, body: dict[str, Any], event: dict[str, Any], *, joined: bool
-    ) -> None:
-        with self._work("membership event"):
-            user, channel = event["user"], event["channel"]
-            if user == self.identity.bot_user_id:
-                return  # the bot itself was invited or removed
-            incoming = MembershipEvent(
-                who=await self.people.person(user),
-                where=self._place(channel),
-                event_id=f"event:{body['event_id']}",
-                joined=joined,
-            )
-            await self._dispatch(incoming, Origin(channel=channel, user=user))  # the greeting
-
-    async def on_home_opened(self, event: dict[str, Any]) -> None:
-        with self._work("App Home"):
-            if event.get("tab", "home") != "home":
-                return
-            user = event["user"]
-            message = NO_HOME
-            if self.home is not None:
-                message = await self.home(
-                    platform=PLATFORM, workspace=self.identity.team_id, user_id=user
-                )
-            await self.client.views_publish(user_id=user, view=render.home_view(message))
-
-    async def on_other_event(self, body: dict[str, Any]) -> None:
-        log.debug("ignored event %s", dig(body, "event", "type"))
+    # --- bolt -------------------------------------------------------------------------------------
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        """A request bolt itself could not process (no listener ran): logged, nothing more."""
         log.error("bolt could not process a Slack request: %r", error)

@@ -58,6 +58,7 @@ SHORTCUT_NAME = "Mark question resolved"
 
 
 def bot_scopes(methods: dict[str, tuple[str, ...]] = METHOD_SCOPES) -> list[str]:
+    """The bot token scopes: all that the methods, events and features in the tables need."""
     scopes = {
         scope
         for table in (methods, EVENT_SCOPES, FEATURE_SCOPES)
@@ -118,6 +119,7 @@ def build_manifest(*, name: str = "studybot", request_url: str | None = None) ->
 
 
 def manifest_yaml(*, name: str = "studybot", request_url: str | None = None) -> str:
+    """``build_manifest`` as YAML, headed by comments on where to paste it."""
     mode = (
         "Socket Mode: no public URL needed; create an app-level token with connections:write"
         if request_url is None

@@ -54,11 +54,13 @@ def base_emoji(reaction: str) -> str:
 
 
 def is_thread_reply(event: Mapping[str, Any]) -> bool:
+    """Whether a message event is a reply in a thread (not the thread's parent)."""
     thread = event.get("thread_ts")
     return bool(thread) and thread != event.get("ts")
 
 
 def mentions(text: str, user_id: str) -> bool:
+    """Whether Slack text mentions ``user_id`` (``<@U123>`` or ``<@U123|name>``)."""
     return bool(user_id) and (f"<@{user_id}>" in text or f"<@{user_id}|" in text)
 
 
@@ -68,6 +70,7 @@ def encode_origin(*, channel: str, thread: str | None) -> str:
 
 
 def decode_origin(metadata: str) -> tuple[str, str | None] | None:
+    """``encode_origin``'s channel and thread; None for metadata the bot did not write."""
     try:
         data = json.loads(metadata)
         channel, thread = data["channel"], data.get("thread")

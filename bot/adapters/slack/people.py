@@ -1,4 +1,5 @@
-"""Who acted: a Slack user id as a core ``Person``, with a name and Slack's admin flag.
+"""Who is who: the bot's own ``Identity`` (and so its workspace), and a Slack user id as a core
+``Person``, with a name and Slack's admin flag.
 
 Payloads carry only ids (and, in some, a legacy user name), so the display name comes from
 users.info. Answers are kept for a while: a busy group clicks a lot, and users.info is
@@ -9,17 +10,33 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.models import Person
+from bot.core.models import Person, Place
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "slack"
 TTL_SECONDS = 600.0
 
 
-def person_from_user(user: dict) -> Person:
+@dataclass(frozen=True)
+class Identity:
+    """Who the bot is, from auth.test: every group of this install lives in ``team_id``."""
+
+    team_id: str
+    bot_user_id: str
+
+    def place(self, channel: str, thread: str | None = None) -> Place:
+        """A channel (or a thread in it) of this workspace, in the core's terms."""
+        return Place(platform=PLATFORM, workspace=self.team_id, channel=channel, thread=thread)
+
+
+def person_from_user(user: Mapping[str, Any]) -> Person:
     """A users.info ``user`` object as a Person; workspace admins and owners may organize."""
     profile = user.get("profile") or {}
     name = (
@@ -37,12 +54,15 @@ def person_from_user(user: dict) -> Person:
 
 
 class People:
+    """Looks members up with users.info, remembering each answer for ``ttl`` seconds."""
+
     def __init__(self, *, client: AsyncWebClient, ttl: float = TTL_SECONDS) -> None:
         self.client = client
         self.ttl = ttl
         self._known: dict[str, tuple[float, Person]] = {}
 
     async def person(self, user_id: str, *, fallback_name: str = "") -> Person:
+        """The member as a ``Person`` (named ``fallback_name`` or the id if users.info fails)."""
         cached = self._known.get(user_id)
         if cached is not None and time.monotonic() - cached[0] < self.ttl:
             return cached[1]

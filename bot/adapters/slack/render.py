@@ -70,6 +70,7 @@ def mrkdwn(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, marked with … when cut (never inside an entity)."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -102,7 +103,7 @@ def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:
-    # plain_text is shown as is: no escaping, no mentions, no formatting.
+    """A ``plain_text`` object, shown as is: no escaping, no mentions, no formatting."""
     return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
 
 
@@ -151,6 +152,7 @@ def _fields(block: Fields) -> list[dict[str, Any]]:
 
 
 def render_block(block: Block, *, first: bool) -> list[dict[str, Any]]:
+    """One neutral block as Block Kit blocks; only a ``first`` heading becomes a header."""
     if isinstance(block, Heading):
         if first:  # one big title per message; later headings are bold lines
             return [{"type": "header", "text": plain_text(block.text, HEADER_LIMIT)}]
@@ -197,6 +199,7 @@ def render_attachment(attachment: Attachment) -> list[dict[str, Any]]:
 
 
 def render_blocks(message: Message, *, limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
+    """A message's blocks and attachments, shortened with a note when over ``limit``."""
     blocks: list[dict[str, Any]] = []
     for n, block in enumerate(message.blocks):
         blocks += render_block(block, first=n == 0)
@@ -214,6 +217,7 @@ def render_blocks(message: Message, *, limit: int = MAX_BLOCKS) -> list[dict[str
 
 
 def fallback_text(message: Message) -> str:
+    """The top-level ``text``, which notifications show and screen readers read."""
     return clip(mrkdwn(message.text), FALLBACK_LIMIT) or " "
 
 

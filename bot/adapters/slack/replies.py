@@ -36,6 +36,8 @@ class Origin:
 
 
 class Replies:
+    """Puts the bot's answers next to what a member did, privately or for everyone."""
+
     def __init__(
         self, *, client: AsyncWebClient, retry_handlers: Sequence[AsyncRetryHandler] = ()
     ) -> None:
@@ -43,6 +45,7 @@ class Replies:
         self.retry_handlers = list(retry_handlers)
 
     async def show(self, reply: Reply | None, origin: Origin) -> None:
+        """The core's reply, if any: privately or in the channel, as the core decided."""
         if reply is None:
             return
         arguments = render.message_arguments(reply.message)
@@ -56,6 +59,7 @@ class Replies:
         await self.ephemeral(origin, render.message_arguments(say(text).message))
 
     async def ephemeral(self, origin: Origin, arguments: dict[str, Any]) -> None:
+        """Seen by ``origin.user`` only: via ``response_url`` while it works, else the Web API."""
         if origin.response_url and await self._respond(origin.response_url, "ephemeral", arguments):
             return
         thread = {"thread_ts": origin.thread} if origin.thread else {}
@@ -64,6 +68,7 @@ class Replies:
         )
 
     async def in_channel(self, origin: Origin, arguments: dict[str, Any]) -> None:
+        """For everyone; where the bot is no member, through the command's ``response_url``."""
         thread = {"thread_ts": origin.thread} if origin.thread else {}
         try:
             await self.client.chat_postMessage(

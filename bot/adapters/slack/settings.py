@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.core.errors import PlatformConfigError
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 EVENTS_PATH = "/slack/events"
@@ -19,12 +21,14 @@ BOT_TOKEN_PREFIXES = ("xoxb-", "xoxe.xoxb-")
 APP_TOKEN_PREFIX = "xapp-"
 
 
-class SlackConfigError(ValueError):
-    """Turned into ``bot.adapters.registry.PlatformConfigError`` by ``from_env``."""
+class SlackConfigError(PlatformConfigError):
+    """A Slack setting that cannot work; the message names the variable, never its value."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class SlackSettings:
+    """What the adapter reads from the environment, checked (see ``settings_from_env``)."""
+
     # Secrets stay out of repr(), so a logged or printed settings object leaks nothing.
     bot_token: str = field(repr=False)
     # "" in Socket Mode, where requests arrive over a socket opened with the app token.
@@ -35,10 +39,12 @@ class SlackSettings:
 
     @property
     def socket_mode(self) -> bool:
+        """Whether requests arrive over Socket Mode (an app token is set) rather than HTTP."""
         return self.app_token is not None
 
     @property
     def api_host(self) -> str:
+        """The Web API's host: the bot token goes to its domain only (see ``files``)."""
         return urlsplit(self.api_url).hostname or ""
 
 

@@ -60,6 +60,7 @@ class HttpTransport:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Listen on ``host`` and ``port``; with port 0 on a free port, then kept in ``port``."""
         server = web.Application(client_max_size=MAX_BODY_BYTES)
         server.add_routes([web.post(EVENTS_PATH, self.receive)])
         self._runner = web.AppRunner(server, access_log=None)
@@ -71,11 +72,13 @@ class HttpTransport:
         log.info("Slack requests: http://%s:%s%s", self.host, self.port, EVENTS_PATH)
 
     async def stop(self) -> None:
+        """Stop listening and close open connections; calling it twice does no harm."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     async def receive(self, request: web.Request) -> web.Response:
+        """One request: signature first, then bolt; what no listener takes is still acknowledged."""
         body = await request.read()
         if not signature_ok(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
@@ -98,7 +101,8 @@ class ShieldedSocketModeHandler(AsyncSocketModeHandler):
     """bolt's handler, acknowledging every envelope: one it cannot read is dropped, not
     redelivered forever."""
 
-    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        """Run bolt on one envelope and acknowledge it, whatever bolt made of it."""
         started = time.time()
         try:
             response: BoltResponse = await run_async_bolt_app(self.app, req)
@@ -114,6 +118,7 @@ class ShieldedSocketModeHandler(AsyncSocketModeHandler):
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
     async def close_async(self) -> None:
+        """Close the socket at once rather than after slack_sdk's 10-second wait (see below)."""
         # slack_sdk's close() sends the websocket close frame while its own receive loop is
         # still reading, so the close handshake's answer goes to that loop and close() waits
         # out aiohttp's 10-second timeout. Stopping the loops first makes stopping immediate.

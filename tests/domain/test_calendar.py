@@ -13,7 +13,7 @@ from bot.domain.calendar import local_instant, plan_calendar, split_into_meeting
 from bot.domain.schedule import Pace, ScheduleSpec
 from bot.domain.syllabus import Library, Syllabus
 
-from .conftest import CONTENT
+from ..conftest import CONTENT
 
 LIBRARY = Library(CONTENT)
 BOOKS = ["mml", "strang-ila", "calculus-made-easy", "hogg-math-stats"]

@@ -30,8 +30,9 @@ from bot.core.models import (
     SmallPrint,
 )
 from bot.domain.syllabus import Library
-from tests.conftest import CONTENT
-from tests.standins.slack_blocks import blocks_problems, view_problems
+
+from ..conftest import CONTENT
+from ..standins.slack_blocks import blocks_problems, view_problems
 
 
 def texts(blocks: list[dict]) -> str:

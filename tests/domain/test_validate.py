@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 
-from .conftest import BROKEN, CONTENT, SCHEDULES
+from ..conftest import BROKEN, CONTENT, SCHEDULES
 
 runner = CliRunner()
 

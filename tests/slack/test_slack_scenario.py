@@ -1,14 +1,14 @@
 """The shared scenario (tests/scenario.py) on Slack, in this process on a fake clock: quick,
-and deterministic to the minute. tests/test_slack_e2e.py plays it again against a real
+and deterministic to the minute. tests/slack/test_slack_e2e.py plays it again against a real
 `studybot run` process over Socket Mode."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.scenario import EXPECTED, SUMMARY, play, stored_outcome
-from tests.slack_driver import SlackDriver, add_scenario_people
-from tests.slack_harness import slack_bot
+from ..scenario import EXPECTED, SUMMARY, play, stored_outcome
+from .driver import SlackDriver, add_scenario_people
+from .harness import slack_bot
 
 
 async def test_the_shared_scenario_stores_the_expected_outcome(tmp_path: Path) -> None:

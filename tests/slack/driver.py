@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.scenario import LEAD, MEMBERS, write_schedule
-from tests.standins.slack_server import SlackStandIn, visible_text
-from tests.standins.slack_workspace import Workspace
+from ..scenario import LEAD, MEMBERS, write_schedule
+from ..standins.slack_server import SlackStandIn, visible_text
+from ..standins.slack_workspace import Workspace
 
 Until = Callable[[Callable[[], Any], str], Awaitable[Any]]
 
@@ -54,6 +54,8 @@ def answers_stored(database: Path) -> int:
 
 @dataclass
 class SlackDriver:
+    """The scenario's ``Driver`` on Slack: members of the stand-in workspace play each step."""
+
     standin: SlackStandIn
     workspace: Workspace
     schedules: Path

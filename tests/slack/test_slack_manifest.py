@@ -27,9 +27,10 @@ from bot.adapters.slack.manifest import (
     build_manifest,
 )
 from bot.cli.app import app
-from tests.standins.slack_spec import scopes_of
 
-SLACK_PACKAGE = Path(__file__).resolve().parent.parent / "bot" / "adapters" / "slack"
+from ..standins.slack_spec import scopes_of
+
+SLACK_PACKAGE = Path(__file__).resolve().parents[2] / "bot" / "adapters" / "slack"
 # The spec (2020) still uses the scope names from before granular bot permissions.
 MODERN_SCOPE = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
 

@@ -18,7 +18,7 @@ from bot.store.migrate import check, current_revision, head_revision, upgrade
 from bot.store.models import Base, CheckIn, Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import import_syllabus_file, save_syllabus, syllabus_of
 
-from .conftest import BROKEN, CONTENT
+from ..conftest import BROKEN, CONTENT
 
 
 async def test_migrations_create_every_table(engine: AsyncEngine) -> None:

@@ -1,7 +1,7 @@
 """The Slack adapter running in the test's own process against the stand-in: the real bolt app
 and Web API client, a real StudyBot on SQLite, and a clock the test moves.
 
-The end-to-end suite (tests/test_slack_e2e.py) runs a real ``studybot run`` process instead;
+The end-to-end suite (tests/slack/test_slack_e2e.py) runs a real ``studybot run`` process instead;
 this harness is for the many small cases (bad requests, retries, files) that need no process.
 """
 
@@ -19,8 +19,9 @@ from bot.adapters.slack.settings import SlackSettings
 from bot.core.clock import FakeClock
 from bot.runtime.lifespan import App, running
 from bot.runtime.settings import Settings
-from tests.standins.slack_server import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackStandIn
-from tests.standins.slack_workspace import Workspace
+
+from ..standins.slack_server import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackStandIn
+from ..standins.slack_workspace import Workspace
 
 ADA, BEA, CY, DEV = "U0ADA0001", "U0BEA0002", "U0CY00003", "U0DEV0004"
 NAMES = {ADA: "Ada", BEA: "Bea", CY: "Cy", DEV: "Dev"}
@@ -37,6 +38,8 @@ def add_people(standin: SlackStandIn) -> None:
 
 @dataclass
 class SlackHarness:
+    """The Slack stand-in and workspace, with studybot's app and adapter started against them."""
+
     standin: SlackStandIn
     workspace: Workspace
     adapter: SlackAdapter
@@ -68,7 +71,7 @@ class SlackHarness:
 
     async def private_after(self, user: str, seen: int, *, what: str) -> str:
         """The text of the next ephemeral message to ``user`` after ``seen`` of them."""
-        from tests.standins.slack_server import visible_text
+        from ..standins.slack_server import visible_text
 
         found = await self.standin.wait_for(lambda: self.standin.private_to(user)[seen:], what=what)
         return visible_text({"blocks": found[0].blocks, "text": found[0].text})

@@ -11,16 +11,18 @@ from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.models import FileEvent, Reply
 from bot.store.engine import session_factory
-from bot.store.models import Answer, CheckIn, Member, Question, Run
+from bot.store.models import Answer, Base, CheckIn, Member, Question, Run
 
-from .core_harness import Harness
+from .harness import Harness
 
 START = "start mml every monday at 18:30 tz Europe/Berlin"
 
 
-def text(reply) -> str:  # type: ignore[no-untyped-def]
+def text(reply: Reply | None) -> str:
     assert reply is not None
     return reply.message.text
 
@@ -35,7 +37,7 @@ async def started(h: Harness) -> None:
     await h.run_for(timedelta(days=4, hours=7), step=timedelta(hours=1))  # Mon 5 Oct, 19:00
 
 
-async def count(h: Harness, model) -> int:  # type: ignore[no-untyped-def]
+async def count(h: Harness, model: type[Base]) -> int:
     async with h.bot.sessionmaker() as db:
         return await db.scalar(select(func.count()).select_from(model))
 
@@ -337,7 +339,7 @@ async def test_the_same_event_delivered_twice_changes_nothing(harness: Harness) 
 async def test_an_adapter_failure_while_asking_leaves_no_half_state(harness: Harness) -> None:
     await started(harness)
 
-    async def broken_post(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    async def broken_post(*args: object, **kwargs: object) -> str:
         raise ConnectionError("platform down")
 
     harness.chat.adapter.post = broken_post  # type: ignore[method-assign]
@@ -350,7 +352,7 @@ async def test_an_adapter_failure_while_asking_leaves_no_half_state(harness: Har
     )
 
 
-async def test_database_sessions_are_independent_of_the_harness(engine) -> None:  # type: ignore[no-untyped-def]
+async def test_database_sessions_are_independent_of_the_harness(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Run)) == 0
 
@@ -390,9 +392,7 @@ async def test_reminder_grammar_for_one_member(harness: Harness) -> None:
 
 async def upload(
     h: Harness, content: bytes, *, by: str, name: str = "my-book.yaml", size: int | None = None
-):  # type: ignore[no-untyped-def]
-    from bot.core.models import FileEvent
-
+) -> Reply | None:
     event = FileEvent(
         who=h.chat.person(by), where=h.chat.place(), event_id=f"file-{by}-{name}-{len(content)}",
         filename=name, size=len(content) if size is None else size, content=content,

@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection, ExecutionContext
+from sqlalchemy.engine.interfaces import DBAPICursor
 
+from bot.adapters.memory import Said
 from bot.core.delivery import Deliverer
 from bot.store.models import Delivery, Run
 
-from .core_harness import Harness
+from .harness import Harness
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -24,7 +28,7 @@ async def ledger(h: Harness) -> list[Delivery]:
         return list(await db.scalars(select(Delivery).order_by(Delivery.id)))
 
 
-def local(said) -> datetime:  # type: ignore[no-untyped-def]
+def local(said: Said) -> datetime:
     return said.at.astimezone(BERLIN)
 
 
@@ -119,7 +123,7 @@ async def test_a_platform_failure_is_retried_and_nothing_is_lost_or_doubled(
     real_post = adapter.post
     failures = iter([ConnectionError("429 ratelimited"), ConnectionError("timeout")])
 
-    async def flaky(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    async def flaky(*args: Any, **kwargs: Any) -> str:
         error = next(failures, None)
         if error:
             raise error
@@ -150,7 +154,7 @@ async def test_a_crash_after_sending_does_not_send_twice(harness: Harness) -> No
         worker="dead",
     )
 
-    async def die(*args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    async def die(*args: object, **kwargs: object) -> str:
         raise SystemExit("killed")  # not an Exception: nothing catches it, like a SIGKILL
 
     crashed._finish = die  # type: ignore[method-assign]
@@ -209,7 +213,14 @@ async def test_a_tick_with_nothing_due_is_one_indexed_query(harness: Harness) ->
     engine = harness.engine
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def record(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: object,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         if not statement.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
             statements.append(statement)
 

@@ -30,10 +30,9 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.manifest import METHOD_SCOPES
-from tests import scenario
-from tests.slack_driver import SCENARIO_USERS, SlackDriver, add_scenario_people
-from tests.slack_harness import ADA, BEA, CY, DEV, add_people
-from tests.standins.slack_server import (
+
+from .. import scenario
+from ..standins.slack_server import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -41,9 +40,11 @@ from tests.standins.slack_server import (
     sign,
     visible_text,
 )
-from tests.standins.slack_workspace import Workspace
+from ..standins.slack_workspace import Workspace
+from .driver import SCENARIO_USERS, SlackDriver, add_scenario_people
+from .harness import ADA, BEA, CY, DEV, add_people
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAST = "86400"  # a simulated day per real second
 START_AT = "2026-10-09T18:00:00+00:00"  # a Friday: `/study start mml` lands on Monday the 12th
 
@@ -64,6 +65,8 @@ def port_open(port: int) -> bool:
 
 @dataclass
 class BotProcess:
+    """A running ``studybot run``: its home, its log, and read-only queries on its database."""
+
     process: asyncio.subprocess.Process
     home: Path
     log: Path

@@ -32,7 +32,7 @@ import pytest
 
 from bot.domain.syllabus import Library, Syllabus
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FACTS = Path(os.environ.get("STUDYBOT_FACTS", REPO.parent / "shared" / "content-facts.md"))
 
 if not FACTS.is_file():

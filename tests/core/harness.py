@@ -21,11 +21,13 @@ from bot.runtime.lifespan import running
 from bot.runtime.settings import Settings
 from bot.store.models import Delivery
 
-from .conftest import CONTENT, SCHEDULES
+from ..conftest import CONTENT, SCHEDULES
 
 
 @dataclass
 class Harness:
+    """A started bot and what drives it: the in-memory chat, the fake clock and the deliverer."""
+
     bot: StudyBot
     chat: MemoryChat
     clock: FakeClock

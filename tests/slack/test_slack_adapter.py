@@ -22,9 +22,9 @@ from bot.adapters.slack.listeners import RESOLVE_IN_SLACK, UNKNOWN_BUTTON
 from bot.adapters.slack.settings import SlackSettings
 from bot.cli.app import app as cli
 from bot.core.models import Message, Paragraph, Place
-from tests.bot_port import HandlerOnly
-from tests.slack_harness import ADA, BEA, CY, DEV, FIRST_KICKOFF, SlackHarness, slack_bot
-from tests.standins.slack_server import (
+
+from ..bot_port import HandlerOnly
+from ..standins.slack_server import (
     BOT_TOKEN,
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -33,6 +33,7 @@ from tests.standins.slack_server import (
     sign,
     visible_text,
 )
+from .harness import ADA, BEA, CY, DEV, FIRST_KICKOFF, SlackHarness, slack_bot
 
 MY_BOOK = (
     "id: my-book\ntitle: My Notes\nauthors: [Ada]\nunits:\n"

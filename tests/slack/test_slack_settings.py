@@ -13,8 +13,9 @@ from bot.adapters.slack import from_env
 from bot.adapters.slack.adapter import retry_handlers
 from bot.cli.app import app
 from bot.core.errors import PlatformConfigError
-from tests.standins.slack_server import BOT_TOKEN, SlackStandIn, sign
-from tests.standins.slack_spec import check_call
+
+from ..standins.slack_server import BOT_TOKEN, SlackStandIn, sign
+from ..standins.slack_spec import check_call
 
 SECRET_PART = "s3cr3tPART"
 BASE = {"SLACK_BOT_TOKEN": f"xoxb-1-{SECRET_PART}", "SLACK_SIGNING_SECRET": "abc"}

@@ -1,4 +1,4 @@
-"""The APScheduler wiring: one tick job with a stable id that calls the deliverer."""
+"""The ticker (bot.runtime.ticker): one APScheduler job, with a stable id, calling the deliverer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from bot.runtime.ticker import TICK_JOB_ID, Ticker
 
 
 class CountingDeliverer:
+    """A deliverer that counts its ticks, fails the second, and signals once it has enough."""
+
     def __init__(self, ticks_wanted: int) -> None:
         self.ticks = 0
         self.enough = asyncio.Event()
@@ -25,12 +27,12 @@ class CountingDeliverer:
 
 async def test_the_tick_job_runs_repeatedly_and_survives_a_failing_tick() -> None:
     deliverer = CountingDeliverer(ticks_wanted=3)
-    scheduler = Ticker(deliverer, interval_seconds=0.01)  # type: ignore[arg-type]
-    scheduler.start()
+    ticker = Ticker(deliverer, interval_seconds=0.01)  # type: ignore[arg-type]
+    ticker.start()
     try:
-        assert [job.id for job in scheduler._scheduler.get_jobs()] == [TICK_JOB_ID]
+        assert [job.id for job in ticker._scheduler.get_jobs()] == [TICK_JOB_ID]
         # Waits for an event the job sets, not for wall-clock time to pass.
         await asyncio.wait_for(deliverer.enough.wait(), timeout=10)
     finally:
-        scheduler.shutdown()
+        ticker.shutdown()
     assert deliverer.ticks >= 3

@@ -1,0 +1,133 @@
+"""Starting the Discord adapter: the client wired to the bot, logging in, the gateway, ``/study``.
+
+Each step that can fail for a reason the admin can fix (a rejected token, privileged intents
+switched off, a bot invited without the applications.commands scope) raises
+``DiscordStartError`` with a message that says what to fix; the adapter then stops what it
+started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import access
+from bot.adapters.discord.commands import study_group
+from bot.adapters.discord.components import StudyButton, StudyClient
+from bot.adapters.discord.guard import RequestBudget
+from bot.adapters.discord.inbox import Inbox, Say
+from bot.adapters.discord.render import NO_PINGS
+from bot.adapters.discord.responder import Responder
+from bot.core.errors import StudybotError
+from bot.core.ports import BotPort
+
+
+class DiscordStartError(StudybotError):
+    """The adapter cannot connect; the message says what to fix."""
+
+
+def wire(
+    bot: BotPort,
+    *,
+    say: Say,
+    budget: RequestBudget,
+    respond_within: float,
+    guild_ready_timeout: float,
+) -> tuple[StudyClient, app_commands.CommandTree[StudyClient]]:
+    """The client, its command tree and its listeners, all handing events to the bot."""
+    handle, catalog = bot.handle, bot.catalog
+    responder = Responder(handle=handle, respond_within=respond_within)
+    inbox: Inbox | None = None
+
+    async def on_button(interaction: discord.Interaction, action: str, value: str) -> None:
+        assert inbox is not None
+        await inbox.button(interaction, action, value)
+
+    client = StudyClient(
+        on_button=on_button,
+        intents=access.intents(),
+        allowed_mentions=NO_PINGS,
+        http_trace=budget.trace(),
+        chunk_guilds_at_startup=False,  # the bot never needs the member list
+        guild_ready_timeout=guild_ready_timeout,
+    )
+    inbox = Inbox(client=client, handle=handle, catalog=catalog, responder=responder, say=say)
+    tree = app_commands.CommandTree(client)
+    tree.add_command(study_group(inbox))
+    client.add_dynamic_items(StudyButton)
+
+    async def on_message(message: discord.Message) -> None:
+        await inbox.on_message(message)
+
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        await inbox.on_raw_reaction_add(payload)
+
+    async def on_raw_member_remove(payload: discord.RawMemberRemoveEvent) -> None:
+        await inbox.on_raw_member_remove(payload)
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        await inbox.on_interaction(interaction)
+
+    for listener in (on_message, on_raw_reaction_add, on_raw_member_remove, on_interaction):
+        client.event(listener)
+    return client, tree
+
+
+async def log_in(client: discord.Client, token: str) -> None:
+    """Check the token with Discord before the gateway is tried."""
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise DiscordStartError(
+            "Discord did not accept DISCORD_BOT_TOKEN. Copy it again from the Developer "
+            "Portal (your application, Bot, Reset Token)."
+        ) from None
+
+
+async def until_ready(
+    client: discord.Client, runner: asyncio.Task[None], *, seconds: float
+) -> None:
+    """Wait for the gateway's READY, or say why it did not come (``runner`` is the connection)."""
+    ready = asyncio.create_task(client.wait_until_ready())
+    done, _ = await asyncio.wait(
+        {runner, ready}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+    )
+    if ready in done:
+        return
+    ready.cancel()
+    problem: BaseException | None = None
+    if runner in done:
+        problem = runner.exception()
+    if isinstance(problem, discord.PrivilegedIntentsRequired):
+        raise DiscordStartError(
+            "Discord refused the gateway connection: switch on the Message Content and "
+            "Server Members intents (Developer Portal, your application, Bot, Privileged "
+            "Gateway Intents)."
+        ) from None
+    raise DiscordStartError(
+        f"Could not connect to the Discord gateway: {problem!r}"
+        if problem
+        else f"The Discord gateway was not ready within {seconds:g} seconds."
+    ) from None
+
+
+async def sync_commands(
+    tree: app_commands.CommandTree[StudyClient], *, guild_id: int | None
+) -> None:
+    """Per server when DISCORD_GUILD_ID is set (instant); globally otherwise (Discord may
+    take a while to show changed commands everywhere)."""
+    try:
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            await tree.sync(guild=guild)
+        else:
+            await tree.sync()
+    except discord.Forbidden:
+        where = f"the server {guild_id}" if guild_id else "Discord"
+        raise DiscordStartError(
+            f"{where} refused the /study commands: invite the bot with the "
+            "applications.commands scope (studybot discord invite-url)."
+        ) from None

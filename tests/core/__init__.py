@@ -1,0 +1,1 @@
+"""Tests of the platform-neutral bot (``bot/core``): grammar, commands and delivery."""

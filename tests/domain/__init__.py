@@ -1,0 +1,1 @@
+"""Tests of the file formats and the calendar (``bot/domain``)."""

@@ -1,0 +1,1 @@
+"""Tests of the runtime (``bot/runtime``): the ticker that drives delivery."""

@@ -1,0 +1,1 @@
+"""Tests of the database layer (``bot/store``) on SQLite and, when configured, PostgreSQL."""
