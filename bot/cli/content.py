@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +33,16 @@ def _fail(problems: DataFileError) -> None:
     for line in lines:
         say(line)
     say(total, style="red")
+
+
+@contextmanager
+def _problems_end_the_command() -> Iterator[None]:
+    """A file's problems are printed as ``FILE:LINE:COLUMN: ...`` lines; the exit status is 1."""
+    try:
+        yield
+    except DataFileError as problems:
+        _fail(problems)
+        raise typer.Exit(1) from None
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -66,15 +78,12 @@ def syllabus_show(
 ) -> None:
     """Show one syllabus: its units, readings, topics and discussion questions."""
     library = _library(ctx)
-    try:
-        syllabus = library.get(syllabus_id)
-    except KeyError:
+    if syllabus_id not in library.ids():
         known = ", ".join(library.ids()) or "none"
-        out.print(f"No syllabus {syllabus_id!r} in {library.folder}. Known: {known}.", markup=False)
-        raise typer.Exit(1) from None
-    except DataFileError as problems:
-        _fail(problems)
-        raise typer.Exit(1) from None
+        say(f"No syllabus {syllabus_id!r} in {library.folder}. Known: {known}.")
+        raise typer.Exit(1)
+    with _problems_end_the_command():
+        syllabus = library.get(syllabus_id)
     tables.print_syllabus(out, syllabus)
 
 
@@ -114,11 +123,8 @@ def schedule_preview(
     ctx: typer.Context, path: Annotated[Path, typer.Argument(help="A schedule file")]
 ) -> None:
     """Print the calendar a schedule file implies: week, local time, UTC, unit, readings."""
-    try:
+    with _problems_end_the_command():
         loaded = check_schedule(read_yaml(path), library=_library(ctx))
-    except DataFileError as problems:
-        _fail(problems)
-        raise typer.Exit(1) from None
     tables.print_calendar(out, loaded)
 
 

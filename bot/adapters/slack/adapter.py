@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
+from bot.adapters.slack.events import SlackTools
 from bot.adapters.slack.files import Files
 from bot.adapters.slack.history import find_keyed, metadata_for
 from bot.adapters.slack.listeners import Listeners
@@ -167,18 +168,20 @@ class SlackAdapter:
             logger=BOLT_LOG,
         )
         self.listeners = Listeners(
-            client=self.client,
-            handle=bot.handle,
-            home=bot.home,
-            identity=self.identity,
-            people=People(client=self.client),
-            replies=Replies(client=self.client, retry_handlers=self.retry_handlers),
-            files=Files(
+            SlackTools(
                 client=self.client,
-                session=self._session,
-                token=self.settings.bot_token,
-                api_host=self.settings.api_host,
-            ),
+                handle=bot.handle,
+                home=bot.home,
+                identity=self.identity,
+                people=People(client=self.client),
+                replies=Replies(client=self.client, retry_handlers=self.retry_handlers),
+                files=Files(
+                    client=self.client,
+                    session=self._session,
+                    token=self.settings.bot_token,
+                    api_host=self.settings.api_host,
+                ),
+            )
         )
         self.listeners.register(app)
         if self.settings.app_token is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -45,32 +46,29 @@ NO_HOME = Message(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SlackTools:
+    """What every listener works with: the Web API, the bot's handler and home page, who the
+    bot is, and the helpers that look people up, answer, and fetch shared files."""
+
+    client: AsyncWebClient
+    handle: EventHandler
+    home: HomeSource | None
+    identity: Identity
+    people: People
+    replies: Replies
+    files: Files
+
+
 class EventListeners:
     """The listeners for the events the app subscribes to; ``work`` tracks what they do."""
 
-    def __init__(
-        self,
-        *,
-        client: AsyncWebClient,
-        handle: EventHandler,
-        home: HomeSource | None,
-        identity: Identity,
-        people: People,
-        replies: Replies,
-        files: Files,
-        work: Work,
-    ) -> None:
-        self.client = client
-        self.handle = handle
-        self.home = home
-        self.identity = identity
-        self.people = people
-        self.replies = replies
-        self.files = files
+    def __init__(self, tools: SlackTools, *, work: Work) -> None:
+        self.tools = tools
         self._work = work
 
     async def _dispatch(self, event: Incoming, origin: Origin) -> None:
-        await self.replies.show(await self.handle(event), origin)
+        await self.tools.replies.show(await self.tools.handle(event), origin)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A member's message: an answer in a thread, ``/study`` typed there, or a file shared."""
@@ -79,14 +77,14 @@ class EventListeners:
             if event.get("bot_id") or subtype not in THREAD_MESSAGE_SUBTYPES:
                 return  # the bot's own and other bots' posts, edits, deletions, joins
             text = event.get("text") or ""
-            if subtype == "file_share" and mentions(text, self.identity.bot_user_id):
+            if subtype == "file_share" and mentions(text, self.tools.identity.bot_user_id):
                 await self._files_shared(body, event)
                 return
             if not is_thread_reply(event):
                 return
             user, channel, thread = event["user"], event["channel"], event["thread_ts"]
             plain = member_text(text)
-            who = await self.people.person(user)
+            who = await self.tools.people.person(user)
             origin = Origin(channel=channel, user=user, thread=thread)
             if plain.strip().startswith("/study"):
                 # Clients that cannot run a slash command in a thread may post it as text:
@@ -94,14 +92,14 @@ class EventListeners:
                 command = plain.strip().removeprefix("/study").strip()
                 incoming: Incoming = CommandEvent(
                     who=who,
-                    where=self.identity.place(channel, thread),
+                    where=self.tools.identity.place(channel, thread),
                     event_id=f"event:{body['event_id']}",
                     text=command,
                 )
             else:
                 incoming = ThreadMessageEvent(
                     who=who,
-                    where=self.identity.place(channel, thread),
+                    where=self.tools.identity.place(channel, thread),
                     event_id=f"event:{body['event_id']}",
                     text=plain,
                     message_ref=event["ts"],
@@ -111,24 +109,24 @@ class EventListeners:
     async def _files_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user, channel = event["user"], event["channel"]
         origin = Origin(channel=channel, user=user, thread=event.get("thread_ts") or event["ts"])
-        who = await self.people.person(user)
+        who = await self.tools.people.person(user)
         for shared in event.get("files") or []:
             file_id = shared.get("id") if isinstance(shared, Mapping) else None
             if not file_id:
                 continue
             try:
-                fetched = await self.files.fetch(file_id)
+                fetched = await self.tools.files.fetch(file_id)
             except DownloadError as error:
-                await self.replies.say_privately(origin, str(error))
+                await self.tools.replies.say_privately(origin, str(error))
                 continue
             except SlackApiError as error:
-                await self.replies.say_privately(
+                await self.tools.replies.say_privately(
                     origin, f"I could not read that file: Slack said {error.response.get('error')}."
                 )
                 continue
             incoming = FileEvent(
                 who=who,
-                where=self.identity.place(channel),
+                where=self.tools.identity.place(channel),
                 event_id=f"event:{body['event_id']}:{file_id}",
                 filename=fetched.name,
                 size=fetched.size,
@@ -144,8 +142,8 @@ class EventListeners:
                 return  # only ✅ means something to the bot
             user, channel, ts = event["user"], event["item"]["channel"], event["item"]["ts"]
             event_in_core = ReactionEvent(
-                who=await self.people.person(user),
-                where=self.identity.place(channel),
+                who=await self.tools.people.person(user),
+                where=self.tools.identity.place(channel),
                 event_id=f"event:{body['event_id']}",
                 emoji=emoji,
                 message_ref=await self._thread_of(channel, ts),
@@ -159,7 +157,9 @@ class EventListeners:
         as natural on Slack as ✅ on the question: both resolve it.
         """
         try:
-            response = await self.client.conversations_replies(channel=channel, ts=ts, limit=1)
+            response = await self.tools.client.conversations_replies(
+                channel=channel, ts=ts, limit=1
+            )
             return str(response["messages"][0]["ts"])
         except (SlackApiError, KeyError, IndexError, TypeError) as error:
             log.info("conversations.replies for %s failed (%s); using the message", ts, error)
@@ -178,11 +178,11 @@ class EventListeners:
     ) -> None:
         with self._work("membership event"):
             user, channel = event["user"], event["channel"]
-            if user == self.identity.bot_user_id:
+            if user == self.tools.identity.bot_user_id:
                 return  # the bot itself was invited or removed
             incoming = MembershipEvent(
-                who=await self.people.person(user),
-                where=self.identity.place(channel),
+                who=await self.tools.people.person(user),
+                where=self.tools.identity.place(channel),
                 event_id=f"event:{body['event_id']}",
                 joined=joined,
             )
@@ -195,11 +195,11 @@ class EventListeners:
                 return
             user = event["user"]
             message = NO_HOME
-            if self.home is not None:
-                message = await self.home(
-                    platform=PLATFORM, workspace=self.identity.team_id, user_id=user
+            if self.tools.home is not None:
+                message = await self.tools.home(
+                    platform=PLATFORM, workspace=self.tools.identity.team_id, user_id=user
                 )
-            await self.client.views_publish(user_id=user, view=render.home_view(message))
+            await self.tools.client.views_publish(user_id=user, view=render.home_view(message))
 
     async def on_other_event(self, body: dict[str, Any]) -> None:
         """Any other event: taken (bolt would answer 404, which Slack retries) and dropped."""

@@ -25,11 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
-from bot.adapters.slack.events import EventListeners, HomeSource
-from bot.adapters.slack.files import Files
+from bot.adapters.slack.events import EventListeners, SlackTools
 from bot.adapters.slack.payloads import (
     action_name,
     decode_origin,
@@ -38,11 +36,9 @@ from bot.adapters.slack.payloads import (
     member_text,
     view_input,
 )
-from bot.adapters.slack.people import Identity, People
-from bot.adapters.slack.replies import Origin, Replies
+from bot.adapters.slack.replies import Origin
 from bot.core.grammar import MAX_TEXT
 from bot.core.models import ActionEvent, CommandEvent, Incoming
-from bot.core.ports import EventHandler
 
 log = logging.getLogger(__name__)
 
@@ -68,33 +64,10 @@ UNKNOWN_SHORTCUT = "I don't know that shortcut. Try `/study help`."
 class Listeners:
     """All of the app's listeners, and the work they do after acknowledging (see ``drain``)."""
 
-    def __init__(
-        self,
-        *,
-        client: AsyncWebClient,
-        handle: EventHandler,
-        home: HomeSource | None,
-        identity: Identity,
-        people: People,
-        replies: Replies,
-        files: Files,
-    ) -> None:
-        self.client = client
-        self.handle = handle
-        self.identity = identity
-        self.people = people
-        self.replies = replies
+    def __init__(self, tools: SlackTools) -> None:
+        self.tools = tools
         self._busy: set[asyncio.Task[Any]] = set()
-        self.events = EventListeners(
-            client=client,
-            handle=handle,
-            home=home,
-            identity=identity,
-            people=people,
-            replies=replies,
-            files=files,
-            work=self._work,
-        )
+        self.events = EventListeners(tools, work=self._work)
 
     def register(self, app: AsyncApp) -> None:
         """Attach every listener to ``app``, so that each request Slack may send has one."""
@@ -139,7 +112,7 @@ class Listeners:
             await asyncio.wait(busy, timeout=seconds)
 
     async def _dispatch(self, event: Incoming, origin: Origin) -> None:
-        await self.replies.show(await self.handle(event), origin)
+        await self.tools.replies.show(await self.tools.handle(event), origin)
 
     # --- slash command ----------------------------------------------------------------------------
 
@@ -153,12 +126,12 @@ class Listeners:
             if text.lower().split()[:1] == ["resolve"]:
                 # A slash command never comes from a thread on Slack, so the core's "use it in
                 # the thread" would be no help: say what works instead.
-                await self.replies.say_privately(origin, RESOLVE_IN_SLACK)
+                await self.tools.replies.say_privately(origin, RESOLVE_IN_SLACK)
                 return
-            who = await self.people.person(user, fallback_name=command.get("user_name", ""))
+            who = await self.tools.people.person(user, fallback_name=command.get("user_name", ""))
             event = CommandEvent(
                 who=who,
-                where=self.identity.place(channel),
+                where=self.tools.identity.place(channel),
                 event_id=f"trigger:{command['trigger_id']}",
                 text=text,
             )
@@ -178,7 +151,7 @@ class Listeners:
                 return
             if name == "ask":
                 # The trigger_id is good for 3 seconds: open the modal before anything slow.
-                await self.client.views_open(
+                await self.tools.client.views_open(
                     trigger_id=body["trigger_id"],
                     view=render.ask_modal(
                         private_metadata=encode_origin(channel=channel, thread=None),
@@ -188,8 +161,8 @@ class Listeners:
                 return
             origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
             event = ActionEvent(
-                who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self.identity.place(channel),
+                who=await self.tools.people.person(user, fallback_name=dig(body, "user", "name")),
+                where=self.tools.identity.place(channel),
                 event_id=f"trigger:{body.get('trigger_id') or action['action_ts']}",
                 action=name,
                 value=str(action.get("value", "")),
@@ -204,7 +177,7 @@ class Listeners:
             channel = dig(body, "channel", "id") or dig(body, "container", "channel_id")
             if user and channel:
                 origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
-                await self.replies.say_privately(origin, UNKNOWN_BUTTON)
+                await self.tools.replies.say_privately(origin, UNKNOWN_BUTTON)
 
     async def on_ask_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
@@ -222,8 +195,8 @@ class Listeners:
             user = body["user"]["id"]
             channel, thread = origin
             event = ActionEvent(
-                who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self.identity.place(channel),
+                who=await self.tools.people.person(user, fallback_name=dig(body, "user", "name")),
+                where=self.tools.identity.place(channel),
                 event_id=f"view:{view['id']}",
                 action="ask",
                 value=text,
@@ -245,8 +218,8 @@ class Listeners:
                 channel=channel, user=user, thread=thread, response_url=body.get("response_url")
             )
             event = CommandEvent(
-                who=await self.people.person(user, fallback_name=dig(body, "user", "name")),
-                where=self.identity.place(channel, thread),
+                who=await self.tools.people.person(user, fallback_name=dig(body, "user", "name")),
+                where=self.tools.identity.place(channel, thread),
                 event_id=f"trigger:{body['trigger_id']}",
                 text="resolve",
             )
@@ -259,7 +232,7 @@ class Listeners:
             user, channel = dig(body, "user", "id"), dig(body, "channel", "id")
             if user and channel:
                 origin = Origin(channel=channel, user=user, response_url=body.get("response_url"))
-                await self.replies.say_privately(origin, UNKNOWN_SHORTCUT)
+                await self.tools.replies.say_privately(origin, UNKNOWN_SHORTCUT)
 
     # --- bolt -------------------------------------------------------------------------------------
 
