@@ -6,34 +6,44 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.syllabus import Library, Syllabus, load_syllabus
-from bot.store.models import StoredSyllabus
+from bot.store.models import StoredSyllabus, utcnow
 
 
 async def save_syllabus(
     db: AsyncSession, syllabus: Syllabus, *, source: str = ""
 ) -> StoredSyllabus:
-    """Store ``syllabus`` unless an identical copy (same id and content hash) is stored already."""
+    """Store ``syllabus`` unless an identical copy (same id and content hash) is stored already.
+
+    Insert-or-get in one statement: two groups starting the same book at the same moment both
+    get the one stored copy, instead of one of them tripping over the unique constraint.
+    """
     digest = syllabus.content_hash
-    existing = await db.scalar(
+    insert = postgresql.insert if db.bind.dialect.name == "postgresql" else sqlite.insert
+    await db.execute(
+        insert(StoredSyllabus)
+        .values(
+            syllabus_id=syllabus.id,
+            title=syllabus.title,
+            content_hash=digest,
+            body=json.loads(syllabus.canonical_json()),
+            source=source,
+            loaded_at=utcnow(),
+        )
+        .on_conflict_do_nothing(
+            index_elements=[StoredSyllabus.syllabus_id, StoredSyllabus.content_hash]
+        )
+    )
+    stored = await db.scalar(
         select(StoredSyllabus).where(
             StoredSyllabus.syllabus_id == syllabus.id, StoredSyllabus.content_hash == digest
         )
     )
-    if existing is not None:
-        return existing
-    row = StoredSyllabus(
-        syllabus_id=syllabus.id,
-        title=syllabus.title,
-        content_hash=digest,
-        body=json.loads(syllabus.canonical_json()),
-        source=source,
-    )
-    db.add(row)
-    await db.flush()
-    return row
+    assert stored is not None  # inserted above, or already there
+    return stored
 
 
 def syllabus_of(row: StoredSyllabus) -> Syllabus:

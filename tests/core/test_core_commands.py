@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.models import FileEvent, Reply
 from bot.store.engine import session_factory
-from bot.store.models import Answer, Base, CheckIn, Member, Question, Run
+from bot.adapters.memory import MemoryChat
+from bot.store.models import Answer, Base, CheckIn, Member, Question, Run, StoredSyllabus
 
 from .harness import Harness
 
@@ -447,3 +448,21 @@ async def test_home_shows_groups_reading_and_streak(harness: Harness) -> None:
     assert "Your streak: 1 week" in home.text
     nobody = await harness.bot.home(platform="memory", workspace="local", user_id="U-zed")
     assert "no study group yet" in nobody.text
+
+
+async def test_a_hundred_channels_start_the_same_book_at_once(harness: Harness) -> None:
+    chats = [
+        MemoryChat(
+            bot=harness.bot,
+            adapter=harness.chat.adapter,
+            channel=f"group-{n}",
+            event_prefix=f"group-{n}-",
+        )
+        for n in range(100)
+    ]
+    replies = await asyncio.gather(*(chat.command(START, by="ada") for chat in chats))
+    assert all("Starting Mathematics for Machine Learning" in text(r) for r in replies)
+    assert await count(harness, Run) == 100
+    async with harness.bot.sessionmaker() as db:
+        copies = await db.scalar(select(func.count()).select_from(StoredSyllabus))
+    assert copies == 1  # one stored copy of the book, shared by every run
