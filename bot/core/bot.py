@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import grammar, replies
@@ -37,6 +37,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Adapter, Clock
 from bot.domain.syllabus import Library
+from bot.store.engine import WriteGate, is_busy
 from bot.store.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,10 @@ class StudyBot:
         library: Library,
         schedules: Path,
         adapters: Mapping[str, Adapter],
+        gate: WriteGate | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.gate = gate or WriteGate(serial=False)
         self.clock = clock
         self.library = library
         self.schedules = schedules
@@ -90,7 +93,7 @@ class StudyBot:
         """Handle one platform event; None means there is nothing to say (or it was a retry)."""
         handler = EVENTS[type(event)]
         try:
-            async with self.sessionmaker.begin() as db:
+            async with self.gate, self.sessionmaker.begin() as db:
                 if not await _first_time(db, event):
                     return None
                 ctx = Context(
@@ -104,6 +107,12 @@ class StudyBot:
                 return await handler(ctx, event)
         except Refusal as refusal:
             return say(str(refusal), ephemeral=refusal.ephemeral)
+        except OperationalError as error:
+            if not is_busy(error):
+                log.exception("handling %s %s failed", type(event).__name__, event.event_id)
+                return say(replies.APOLOGY)
+            log.warning("busy: %s %s rolled back", type(event).__name__, event.event_id)
+            return say(replies.BUSY)
         except Exception:  # the member gets an apology, the log gets the traceback
             log.exception("handling %s %s failed", type(event).__name__, event.event_id)
             return say(replies.APOLOGY)

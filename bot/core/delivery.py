@@ -27,6 +27,7 @@ from bot.core.models import Message, Place
 from bot.core.ports import Adapter, Clock
 from bot.core.services import checkins, groups, runs, tally
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, Role, RunStatus
+from bot.store.engine import WriteGate
 from bot.store.models import Delivery, Group, Meeting, Run
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Deliverer:
         worker: str,
         lease: timedelta = timedelta(minutes=10),
         batch: int = 200,
+        gate: WriteGate | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
@@ -98,6 +100,7 @@ class Deliverer:
         self.worker = worker[:64]
         self.lease = lease
         self.batch = batch
+        self.gate = gate or WriteGate(serial=False)
 
     def due_query(self, now: datetime) -> Select[tuple[Delivery]]:
         """Due rows, oldest first, kickoffs before their question threads."""
@@ -116,7 +119,7 @@ class Deliverer:
 
     async def claim(self, now: datetime) -> list[Delivery]:
         """Claim the due rows for this worker, in one short transaction."""
-        async with self.sessionmaker() as db, db.begin():
+        async with self.gate, self.sessionmaker() as db, db.begin():
             await db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             rows = list(await db.scalars(self.due_query(now)))
             for row in rows:
@@ -214,7 +217,7 @@ class Deliverer:
             values |= {"message_ref": ref, "sent_at": now}
         if not count_attempt:
             values["attempts"] = Delivery.attempts - 1
-        async with self.sessionmaker.begin() as db:
+        async with self.gate, self.sessionmaker.begin() as db:
             result = await db.execute(
                 update(Delivery)
                 .where(
@@ -331,7 +334,7 @@ class Deliverer:
         return await adapter.post(place, message, key=key)
 
     async def _maybe_finish_run(self, run: Run, meeting: Meeting, now: datetime) -> None:
-        async with self.sessionmaker.begin() as db:
+        async with self.gate, self.sessionmaker.begin() as db:
             last = await db.scalar(
                 select(Meeting.index)
                 .where(Meeting.run_id == run.id)

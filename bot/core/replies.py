@@ -15,6 +15,7 @@ from bot.domain.syllabus import Syllabus
 from bot.store.models import Meeting, Question
 
 APOLOGY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+BUSY = "I'm busy with many requests right now and nothing was changed. Try again in a moment."
 
 # --- refusals shared by several commands --------------------------------------------------------
 

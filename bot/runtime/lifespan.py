@@ -17,7 +17,7 @@ from bot.core.ports import Adapter, Clock
 from bot.domain.syllabus import Library
 from bot.runtime.settings import Settings
 from bot.runtime.ticker import Ticker
-from bot.store.engine import create_engine, session_factory
+from bot.store.engine import WriteGate, create_engine, session_factory
 from bot.store.migrate import upgrade
 
 
@@ -46,6 +46,7 @@ async def running(
     try:
         await upgrade(engine)
         sessionmaker = session_factory(engine)
+        gate = WriteGate.for_engine(engine)
         by_platform = {adapter.platform: adapter for adapter in adapters}
         bot = StudyBot(
             sessionmaker=sessionmaker,
@@ -53,12 +54,14 @@ async def running(
             library=Library(settings.content),
             schedules=settings.schedules,
             adapters=by_platform,
+            gate=gate,
         )
         deliverer = Deliverer(
             sessionmaker=sessionmaker,
             clock=clock,
             adapters=by_platform,
             worker=f"{socket.gethostname()}:{os.getpid()}",
+            gate=gate,
         )
         for adapter in adapters:
             await adapter.start(bot)

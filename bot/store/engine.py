@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import Connection, event
@@ -84,3 +85,33 @@ def _sqlite_begin(connection: Connection) -> None:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
     """Sessions whose objects stay readable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class WriteGate:
+    """Writers of one process take turns here when the database is SQLite.
+
+    SQLite lets one transaction write at a time; writers that find the file locked spin on
+    ``busy_timeout`` and fail after it, which under a burst of commands turns into "database is
+    locked". Queued here, they wait their turn in order instead. PostgreSQL needs no gate.
+    """
+
+    def __init__(self, *, serial: bool) -> None:
+        self._lock = asyncio.Lock() if serial else None
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine) -> WriteGate:
+        """A gate that serializes writers on SQLite and lets them all through elsewhere."""
+        return cls(serial=engine.dialect.name == "sqlite")
+
+    async def __aenter__(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+
+def is_busy(error: Exception) -> bool:
+    """Whether a database error only means "another writer holds the lock" (try again later)."""
+    return "database is locked" in str(error) or "could not obtain lock" in str(error)

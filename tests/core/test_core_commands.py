@@ -13,9 +13,9 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.memory import MemoryChat
 from bot.core.models import FileEvent, Reply
 from bot.store.engine import session_factory
-from bot.adapters.memory import MemoryChat
 from bot.store.models import Answer, Base, CheckIn, Member, Question, Run, StoredSyllabus
 
 from .harness import Harness

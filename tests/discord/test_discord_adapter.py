@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import aiohttp
 import discord
 import pytest
 
@@ -249,3 +250,22 @@ async def test_an_export_arrives_as_a_private_file(world: World, studybot: InPro
     (content,) = upload.files.values()
     assert b"grace" in content and b"done" in content
     assert world.server.violations == []
+
+
+async def test_a_post_whose_answer_was_lost_exists_once_and_is_found(
+    world: World, studybot: InProcessBot
+) -> None:
+    server = world.server
+    route = ("POST", "/channels/{channel_id}/messages")
+    # A 500 after Discord created the post: discord.py asks again, and the nonce makes Discord
+    # hand back the same message instead of a second one.
+    server.lost_answers[route].append("500")
+    first = await studybot.adapter.post(place(world), NOTE, key="studybot:run9:session9:reminder:0")
+    # No answer at all: the post fails here, and the ledger's look-up finds it before any resend.
+    server.lost_answers[route].append("drop")
+    with pytest.raises((aiohttp.ClientError, OSError, discord.HTTPException)):
+        await studybot.adapter.post(place(world), NOTE, key="studybot:run9:session9:summary:0")
+    found = await studybot.adapter.find_post(place(world), "studybot:run9:session9:summary:0")
+
+    messages = [m["id"] for m in server.bot_messages(world.text.id)]
+    assert len(messages) == 2 and messages[0] == first and found == messages[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -488,3 +489,28 @@ async def test_a_rejected_token_stops_the_start_with_a_clear_message(tmp_path: P
         assert BOT_TOKEN not in str(adapter.settings)
     finally:
         await standin.close()
+
+
+async def test_a_post_whose_answer_was_lost_is_found_not_sent_again(slack: SlackHarness) -> None:
+    await slack.workspace.slash(ADA, "start mml")
+    await slack.standin.wait_for(slack.posts, what="the announcement")
+    # Slack creates each of these posts, then answers 500 or drops the connection.
+    slack.standin.lost_answers["chat.postMessage"].extend(["500", "drop", "500", "drop"])
+    await slack.tick_to(FIRST_KICKOFF)
+    for minutes in range(1, 6):  # later ticks: each lost answer is looked up, then the rest sent
+        await slack.tick_to(FIRST_KICKOFF + timedelta(minutes=minutes))
+    keys = [
+        (m.get("metadata") or {}).get("event_payload", {}).get("key")
+        for m in [
+            *slack.posts(),
+            *(r for p in slack.posts() for r in slack.standin.thread(slack.channel, p["ts"])),
+        ]
+    ]
+    sent = [k for k in keys if k and k.startswith("studybot:run1:session1:")]
+    assert sorted(sent) == sorted(set(sent))  # nothing twice
+    ledger = rows(
+        slack,
+        "SELECT status FROM deliveries WHERE session_id=1 AND kind IN ('kickoff', 'question')",
+    )
+    assert ledger == [("sent",)] * len(ledger)  # nothing lost
+    assert len(sent) == len(ledger) == 5  # the kickoff and its four discussion questions

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import json
 import time
@@ -150,6 +151,11 @@ class DiscordStandIn:
         self._tokens: dict[str, Answer] = {}
         self._interaction_channels: dict[str, str] = {}  # interaction id -> channel id
         self._limits: list[list[Any]] = []  # [method, template, times left]
+        # (method, template) -> what goes wrong after a request did its work: "500" answers a
+        # server error, "drop" closes the connection without an answer.
+        self.lost_answers: dict[tuple[str, str], collections.deque[str]] = collections.defaultdict(
+            collections.deque
+        )
         self._holds: list[Callable[[Seen], bool]] = []
         self.held: list[Seen] = []
         self._release = asyncio.Event()
@@ -234,6 +240,11 @@ class DiscordStandIn:
             request.method, path, dict(request.query), body, has_body=has_body
         )
         response = await self._respond(request, seen)
+        lost = self.lost_answers[(seen.method, seen.template)]
+        if lost and response.status < 300:  # done, but the bot never learns it
+            if lost.popleft() == "drop" and request.transport is not None:
+                request.transport.abort()
+            response = _error(500, 0, "500: Internal Server Error")
         seen.status = response.status
         hold = next((h for h in self._holds if h(seen)), None)
         if hold is not None:  # done, but the answer never arrives: the bot dies waiting

@@ -138,6 +138,11 @@ class SlackStandIn:
             collections.deque
         )
         self.delays: dict[str, float] = {}  # method -> seconds to take before answering
+        # method -> what goes wrong after the call did its work: "500" answers a server error,
+        # "drop" closes the connection without an answer (the post exists; the bot can't know).
+        self.lost_answers: dict[str, collections.deque[str]] = collections.defaultdict(
+            collections.deque
+        )
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_connections = 0
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -357,6 +362,13 @@ class SlackStandIn:
             answer = {"ok": False, "error": "unknown_method"}
         else:
             answer = handler(arguments)
+        if self.lost_answers[method]:
+            lost = self.lost_answers[method].popleft()
+            self.calls.append(Call(method, arguments, 500, False, time.monotonic()))
+            await self._notify()
+            if lost == "drop" and request.transport is not None:
+                request.transport.abort()  # no answer at all: the bot sees the connection die
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         self.calls.append(Call(method, arguments, 200, bool(answer.get("ok")), time.monotonic()))
         await self._notify()
         return web.json_response(answer)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -25,6 +26,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
@@ -62,12 +66,67 @@ class SlackStartError(StudybotError):
     """Slack cannot be used with these settings (a rejected token, an unreachable API)."""
 
 
+# Calls that change nothing, so a lost answer may be asked again. A post, an edit or a reply to
+# a response URL may have been done when its answer was lost: repeating it blindly posts twice.
+# Those are left to the delivery ledger, which looks for the post by its key before sending again.
+REPEATABLE = frozenset(
+    {
+        "auth.test",
+        "apps.connections.open",
+        "users.info",
+        "conversations.history",
+        "conversations.replies",
+        "files.info",
+        "views.publish",  # replaces the whole App Home: the same call twice is the same page
+    }
+)
+
+
+def repeatable(request: HttpRequest) -> bool:
+    """Whether asking Slack again cannot do a thing twice (429s are always safe: not done)."""
+    path = urlsplit(request.url).path
+    return "/api/" in path and path.rsplit("/", 1)[-1] in REPEATABLE
+
+
+class RepeatableConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries a lost connection, for repeatable calls only."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return repeatable(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class RepeatableServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retries a 500 or 503, for repeatable calls only."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return repeatable(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
-    """What Slack's clients retry: lost connections, 429s (after Retry-After) and 5xx answers."""
+    """What Slack's clients retry: 429s (after Retry-After) always; lost connections and 5xx
+    answers only for calls that change nothing."""
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        RepeatableConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
+        RepeatableServerErrorRetryHandler(max_retry_count=2),
     ]
 
 
