@@ -10,7 +10,7 @@ from bot.core.posts import CHECKIN_LABELS, cite, local_time
 from bot.core.safety import defuse, one_line
 from bot.core.services.tally import WeekTally
 from bot.domain.schedule import ScheduleSpec
-from bot.domain.states import CheckinStatus, QuestionStatus
+from bot.domain.states import CheckinStatus, DeliveryKind, QuestionStatus
 from bot.domain.syllabus import Syllabus
 from bot.store.models import Meeting, Question
 
@@ -121,6 +121,27 @@ def schedule(
         return titled(heading, [Paragraph("No sessions left in this run.")], ephemeral=ephemeral)
     items = tuple(f"Week {m.week}: {local_time(m.starts_at, zone)}: {m.title}" for m in following)
     return titled(heading, [Bullets(items)], ephemeral=ephemeral)
+
+
+SKIPPABLE = {
+    DeliveryKind.KICKOFF: "kickoff",
+    DeliveryKind.QUESTION: "discussion questions",
+    DeliveryKind.REMINDER: "reminder",
+    DeliveryKind.SUMMARY: "summary",
+}
+
+
+def resumed(skipped: list[tuple[str, Meeting]]) -> str:
+    """The heading after ``/study resume``: what the pause skipped, if anything, and why."""
+    if not skipped:
+        return "Resumed. The next sessions:"
+    by_meeting: dict[str, list[str]] = {}
+    for kind, meeting in skipped:
+        names = by_meeting.setdefault(meeting.title, [])
+        if SKIPPABLE[DeliveryKind(kind)] not in names:
+            names.append(SKIPPABLE[DeliveryKind(kind)])
+    what = "; ".join(f"the {' and '.join(n)} of “{t}”" for t, n in by_meeting.items())
+    return f"Resumed. These came due while the group was paused and were skipped: {what}. The next sessions:"
 
 
 def first_meeting_ahead(meeting: Meeting, zone: str) -> Reply:

@@ -254,3 +254,32 @@ async def test_the_summary_lists_unanswered_and_long_open_questions(harness: Har
     assert any("minimal spanning set" in i and "no answer yet" in i for i in items)
     # Answered but still open after six days: listed too, with its answer count.
     assert any("every subspace a span" in i and "1 answer so far" in i for i in items)
+
+
+async def test_resuming_says_what_the_pause_skipped_and_no_one_hears_offline(
+    harness: Harness,
+) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    await harness.run_until(datetime(2026, 10, 5, 17, 0, tzinfo=UTC))  # week 1 has begun
+    assert [s.text.startswith("Week 1") for s in harness.chat.channel_posts()] == [True]
+    await harness.chat.command("pause", by="ada")
+    await harness.run_for(timedelta(days=10), step=timedelta(hours=6))
+    harness.chat.pop_all()
+    reply = await harness.chat.command("resume", by="ada")
+    assert reply is not None
+    assert "were skipped: the reminder and summary of “Introduction and Motivation”" in (
+        reply.message.text
+    )
+    await harness.run_for(timedelta(hours=2))
+    said = harness.chat.pop_all()
+    assert not [s for s in said if s.kind == "dm" and "offline" in s.text]
+    rows = await ledger(harness)
+    skipped = [
+        (r.kind, r.status, r.error)
+        for r in rows
+        if r.meeting_id == 1 and r.kind in ("reminder", "summary")
+    ]
+    assert skipped == [
+        ("reminder", "missed", "skipped while paused"),
+        ("summary", "missed", "skipped while paused"),
+    ]

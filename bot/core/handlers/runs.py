@@ -146,8 +146,10 @@ async def resume(ctx: Context, command: grammar.Resume) -> Reply:
     run = await _organizers_run(ctx, "resume the group")
     if run.status != RunStatus.PAUSED:
         raise Refusal("The group is not paused.")
-    await runs.resume(ctx.db, run, ctx.now)
-    return await _upcoming(ctx, run, "Resumed. The next sessions:", ephemeral=False)
+    skipped = await runs.resume(ctx.db, run, ctx.now)
+    meetings = {m.id: m for m in await runs.meetings_of(ctx.db, run)}
+    heading = replies.resumed([(row.kind, meetings[row.meeting_id]) for row in skipped])
+    return await _upcoming(ctx, run, heading, ephemeral=False)
 
 
 async def skip(ctx: Context, command: grammar.Skip) -> Reply:

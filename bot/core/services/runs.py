@@ -15,6 +15,7 @@ from bot.domain.syllabus import Reading, Syllabus, Unit
 from bot.store.models import Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import save_syllabus, syllabus_of
 
+SKIPPED_WHILE_PAUSED = "skipped while paused"
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)  # posts a replan or a stop may still change
 _SYLLABI: dict[str, Syllabus] = {}  # by content hash: stored syllabi never change
 
@@ -280,15 +281,26 @@ async def pause(db: AsyncSession, run: Run, now: datetime) -> None:
     )
 
 
-async def resume(db: AsyncSession, run: Run, now: datetime) -> None:
-    """Release held posts and move the meetings still to come after the pause."""
+async def resume(db: AsyncSession, run: Run, now: datetime) -> list[Delivery]:
+    """Release held posts and move the meetings still to come after the pause.
+
+    Meetings not yet begun move first. Of the rest, a held post whose moment passed longer ago
+    than the run's grace period is not sent late:
+    it is marked skipped (missed, "while paused") and returned, so the resume can say so. The
+    bot was not offline, so organizers get no offline notice for it.
+    """
     run.status, run.paused_at = RunStatus.ACTIVE, None
+    await replan(db, run, now)  # meetings not yet begun move after the pause, posts and all
+    held = Delivery.run_id == run.id, Delivery.status == DeliveryStatus.HELD
+    too_old = Delivery.due_at < now - spec_of(run).grace
+    skipped = list(await db.scalars(select(Delivery).where(*held, too_old).order_by(Delivery.id)))
     await db.execute(
         update(Delivery)
-        .where(Delivery.run_id == run.id, Delivery.status == DeliveryStatus.HELD)
-        .values(status=DeliveryStatus.PENDING)
+        .where(*held, too_old)
+        .values(status=DeliveryStatus.MISSED, error=SKIPPED_WHILE_PAUSED)
     )
-    await replan(db, run, now)
+    await db.execute(update(Delivery).where(*held).values(status=DeliveryStatus.PENDING))
+    return skipped
 
 
 async def stop(db: AsyncSession, run: Run, now: datetime) -> None:
