@@ -7,25 +7,28 @@ second time the adapter is asked whether the post already went out (``Adapter.fi
 a crash after the send but before the bookkeeping does not post twice.
 
 Posts due while the bot was down go out late within the run's grace period; older ones are
-marked missed and organizers get one notice per run and tick, never a flood.
+marked missed and each organizer gets one notice row per run and meeting, never a flood. What a
+row says is the composer's (``bot.core.composer``); this module claims, sends and records.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Select, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import posts
-from bot.core.models import Message, Place
+from bot.core.composer import Composed, Row, ToChannel, ToMember, ToThread, compose
+from bot.core.models import Place
 from bot.core.ports import Adapter, Clock
-from bot.core.services import checkins, groups, runs, tally
+from bot.core.services import groups, runs
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, Role, RunStatus
 from bot.store.engine import WriteGate
 from bot.store.models import Delivery, Group, Meeting, Run
@@ -36,13 +39,15 @@ KIND_ORDER = case(
     {kind.value: order for order, kind in enumerate(DeliveryKind)}, value=Delivery.kind, else_=9
 )
 MAX_ATTEMPTS = 5
+DIRECT = (DeliveryKind.REMINDER_DM, DeliveryKind.NOTICE)  # rows that go to one member
 
 
 class Outcome(StrEnum):
     """What one delivery attempt came to."""
 
     SENT = "sent"
-    MISSED = "missed"  # too late, or its run ended: never to be sent
+    MISSED = "missed"  # its run ended: never to be sent
+    LATE = "late"  # due longer ago than the grace period (the bot was offline): never sent
     FAILED = "failed"  # the platform kept refusing it
     RETRY = "retry"  # held by a pause, or waiting: a later tick tries again
 
@@ -65,14 +70,15 @@ class TickReport:
         return {
             Outcome.SENT: self.sent,
             Outcome.MISSED: self.missed,
+            Outcome.LATE: self.missed,
             Outcome.FAILED: self.failed,
             Outcome.RETRY: self.retry,
         }
 
     def extend(self, other: TickReport) -> None:
         """Add every key of ``other``."""
-        for outcome, keys in other.by_outcome().items():
-            self.by_outcome()[outcome].extend(keys)
+        for outcome in (Outcome.SENT, Outcome.MISSED, Outcome.FAILED, Outcome.RETRY):
+            self.by_outcome()[outcome].extend(other.by_outcome()[outcome])
 
 
 def delivery_key(row: Delivery) -> str:
@@ -102,45 +108,49 @@ class Deliverer:
         self.batch = batch
         self.gate = gate or WriteGate(serial=False)
 
-    def due_query(self, now: datetime) -> Select[tuple[Delivery]]:
-        """Due rows, oldest first, kickoffs before their question threads."""
-        return (
-            select(Delivery)
-            .where(
-                or_(
-                    (Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now),
-                    (Delivery.status == DeliveryStatus.CLAIMED) & (Delivery.claimed_until <= now),
-                )
+    def due_query(self, now: datetime, *, done: Set[int] = frozenset()) -> Select[tuple[Delivery]]:
+        """Due rows, oldest first, kickoffs before their question threads; not those in
+        ``done`` (handled already in this tick)."""
+        query = select(Delivery).where(
+            or_(
+                (Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now),
+                (Delivery.status == DeliveryStatus.CLAIMED) & (Delivery.claimed_until <= now),
             )
-            .order_by(Delivery.due_at, KIND_ORDER, Delivery.seq)
+        )
+        if done:
+            query = query.where(Delivery.id.not_in(done))
+        return (
+            query.order_by(Delivery.due_at, KIND_ORDER, Delivery.seq)
             .limit(self.batch)
             .with_for_update(skip_locked=True)
         )
 
-    async def claim(self, now: datetime) -> list[Delivery]:
+    async def claim(self, now: datetime, *, done: Set[int] = frozenset()) -> list[Delivery]:
         """Claim the due rows for this worker, in one short transaction."""
         async with self.gate, self.sessionmaker() as db, db.begin():
             await db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            rows = list(await db.scalars(self.due_query(now)))
+            rows = list(await db.scalars(self.due_query(now, done=done)))
             for row in rows:
                 row.status, row.claimed_by = DeliveryStatus.CLAIMED, self.worker
                 row.claimed_until, row.attempts = now + self.lease, row.attempts + 1
         return rows
 
     async def tick(self) -> TickReport:
-        """Send everything due now; tell organizers once about what came too late."""
+        """Send everything due now, batch after batch, including the rows that sending writes
+        (a reminder's DMs, notices to organizers); each row at most once per tick."""
         report = TickReport()
-        now = self.clock.now()
-        claimed = await self.claim(now)
-        missed_by_run: dict[int, list[Delivery]] = defaultdict(list)
-        for row in claimed:
-            outcome = await self._deliver(row, now)
-            key = delivery_key(row)
-            report.add(outcome, key)
-            if outcome == Outcome.MISSED:
-                missed_by_run[row.run_id].append(row)
-        for run_id, rows in missed_by_run.items():
-            await self._tell_organizers(run_id, rows)
+        done: set[int] = set()
+        while claimed := await self.claim(self.clock.now(), done=done):
+            now = self.clock.now()
+            late_by_run: dict[int, list[Delivery]] = defaultdict(list)
+            for row in claimed:
+                done.add(row.id)
+                outcome = await self._deliver(row, now)
+                report.add(outcome, delivery_key(row))
+                if outcome == Outcome.LATE and row.kind not in DIRECT:
+                    late_by_run[row.run_id].append(row)
+            for run_id, rows in late_by_run.items():
+                await self._tell_organizers(run_id, rows, now)
         return report
 
     async def _deliver(self, row: Delivery, now: datetime) -> Outcome:
@@ -150,18 +160,21 @@ class Deliverer:
             assert run is not None and meeting is not None
             group = await db.get(Group, run.group_id)
             assert group is not None
-            if run.status == RunStatus.PAUSED:
-                return await self._finish(row, status=DeliveryStatus.HELD, outcome=Outcome.RETRY)
-            if run.status not in OPEN_RUN:
-                return await self._finish(
-                    row,
-                    status=DeliveryStatus.MISSED,
-                    outcome=Outcome.MISSED,
-                    error=f"run {run.status}",
-                )
+            if row.kind != DeliveryKind.NOTICE:  # a notice is about the run; it goes out anyway
+                if run.status == RunStatus.PAUSED:
+                    return await self._finish(
+                        row, status=DeliveryStatus.HELD, outcome=Outcome.RETRY
+                    )
+                if run.status not in OPEN_RUN:
+                    return await self._finish(
+                        row,
+                        status=DeliveryStatus.MISSED,
+                        outcome=Outcome.MISSED,
+                        error=f"run {run.status}",
+                    )
             if now - row.due_at > runs.spec_of(run).grace:
                 return await self._finish(
-                    row, status=DeliveryStatus.MISSED, outcome=Outcome.MISSED, error="too late"
+                    row, status=DeliveryStatus.MISSED, outcome=Outcome.LATE, error="too late"
                 )
             adapter = self.adapters.get(group.platform)
             if adapter is None:
@@ -170,17 +183,23 @@ class Deliverer:
                 )
             place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
             key = delivery_key(row)
+            follow_ups: tuple[dict[str, Any], ...] = ()
             try:
-                ref = await adapter.find_post(place, key) if row.attempts > 1 else None
+                # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
+                looked_up = row.attempts > 1 and row.target is None
+                ref = await adapter.find_post(place, key) if looked_up else None
                 if ref is None:
-                    ref = await self._send(db, adapter, place, row, run, group, meeting, key, now)
-                    if ref is None:  # waits for its kickoff
+                    it = Row(row=row, run=run, group=group, meeting=meeting, now=now)
+                    composed = await compose(db, it)
+                    if composed is None:  # waits for its kickoff
                         return await self._finish(
                             row,
                             status=DeliveryStatus.PENDING,
                             outcome=Outcome.RETRY,
                             count_attempt=False,
                         )
+                    ref = await _send(adapter, place, composed, key)
+                    follow_ups = composed.follow_ups
             except Exception as error:  # a platform failure: try again next tick
                 log.warning("delivery %s failed: %s", key, error)
                 status = (
@@ -195,7 +214,12 @@ class Deliverer:
                     error=str(error)[:1000],
                 )
             await self._finish(
-                row, status=DeliveryStatus.SENT, outcome=Outcome.SENT, ref=ref, now=now
+                row,
+                status=DeliveryStatus.SENT,
+                outcome=Outcome.SENT,
+                ref=ref,
+                now=now,
+                follow_ups=follow_ups,
             )
             if row.kind == DeliveryKind.SUMMARY:
                 await self._maybe_finish_run(run, meeting, now)
@@ -211,6 +235,7 @@ class Deliverer:
         error: str | None = None,
         now: datetime | None = None,
         count_attempt: bool = True,
+        follow_ups: tuple[dict[str, Any], ...] = (),
     ) -> Outcome:
         values: dict[str, object] = {"status": status, "claimed_until": None, "error": error}
         if ref is not None:
@@ -229,109 +254,9 @@ class Deliverer:
             )
             if result.rowcount != 1:
                 log.warning("lost the claim on %s before recording it", delivery_key(row))
+            elif follow_ups:
+                await _write_rows(db, list(follow_ups))
         return outcome
-
-    async def _send(
-        self,
-        db: AsyncSession,
-        adapter: Adapter,
-        place: Place,
-        row: Delivery,
-        run: Run,
-        group: Group,
-        meeting: Meeting,
-        key: str,
-        now: datetime,
-    ) -> str | None:
-        syllabus = await runs.syllabus_of_run(db, run)
-        if row.kind == DeliveryKind.KICKOFF:
-            total = len(await runs.meetings_of(db, run))
-            message = posts.kickoff(
-                syllabus=syllabus,
-                meeting=meeting,
-                contents=runs.content_of(meeting, syllabus),
-                total=total,
-                zone=run.timezone,
-            )
-            return await adapter.post(place, message, key=key)
-        if row.kind == DeliveryKind.QUESTION:
-            kickoff = await db.scalar(
-                select(Delivery).where(
-                    Delivery.meeting_id == meeting.id, Delivery.kind == DeliveryKind.KICKOFF
-                )
-            )
-            if (
-                kickoff is None
-                or kickoff.status != DeliveryStatus.SENT
-                or kickoff.message_ref is None
-            ):
-                if kickoff is not None and kickoff.status in (
-                    DeliveryStatus.MISSED,
-                    DeliveryStatus.FAILED,
-                ):
-                    raise RuntimeError("the kickoff was not posted")
-                return None
-            asked = runs.questions_of(meeting, syllabus)
-            units = [
-                c.unit
-                for c in runs.content_of(meeting, syllabus)
-                if c.part == 1
-                for _ in c.unit.questions
-            ]
-            unit = units[row.seq - 1]
-            message = posts.discussion_question(
-                row.seq, asked[row.seq - 1], unit.title, unit_id=unit.id
-            )
-            return await adapter.open_thread(place, kickoff.message_ref, message, key=key)
-        if row.kind == DeliveryKind.REMINDER:
-            return await self._remind(db, adapter, place, group, meeting, key)
-        return await self._summarize(db, adapter, place, group, run, meeting, key, now)
-
-    async def _remind(
-        self,
-        db: AsyncSession,
-        adapter: Adapter,
-        place: Place,
-        group: Group,
-        meeting: Meeting,
-        key: str,
-    ) -> str:
-        members = await groups.current_members(db, group)
-        done = {c.member_id for c in await checkins.checkins_for(db, [meeting.id])}
-        missing = [m for m in members if m.id not in done]
-        for member in missing:
-            if member.dm_reminders:
-                await adapter.direct_message(
-                    member.user_id,
-                    posts.reminder_dm(meeting=meeting, channel_hint="the group channel"),
-                    key=f"{key}:dm:{member.user_id}",
-                )
-        return await adapter.post(
-            place,
-            posts.reminder(meeting=meeting, missing=len(missing), members=len(members)),
-            key=key,
-        )
-
-    async def _summarize(
-        self,
-        db: AsyncSession,
-        adapter: Adapter,
-        place: Place,
-        group: Group,
-        run: Run,
-        meeting: Meeting,
-        key: str,
-        now: datetime,
-    ) -> str:
-        meetings = await runs.meetings_of(db, run)
-        following = [m for m in meetings if m.index > meeting.index]
-        message = posts.summary(
-            tally=await tally.week_tally(db, group, meeting, meetings),
-            open_questions=await tally.waiting_questions(db, run, now),
-            next_meeting=following[0] if following else None,
-            zone=run.timezone,
-        )
-        return await adapter.post(place, message, key=key)
 
     async def _maybe_finish_run(self, run: Run, meeting: Meeting, now: datetime) -> None:
         async with self.gate, self.sessionmaker.begin() as db:
@@ -348,8 +273,10 @@ class Deliverer:
                     .values(status=RunStatus.FINISHED, ended_at=now)
                 )
 
-    async def _tell_organizers(self, run_id: int, rows: list[Delivery]) -> None:
-        async with self.sessionmaker() as db:
+    async def _tell_organizers(self, run_id: int, rows: list[Delivery], now: datetime) -> None:
+        """One notice row per organizer: these posts came too late to send."""
+        oldest = min(rows, key=lambda r: r.due_at)
+        async with self.gate, self.sessionmaker.begin() as db:
             run = await db.get(Run, run_id)
             assert run is not None
             group = await db.get(Group, run.group_id)
@@ -357,14 +284,43 @@ class Deliverer:
             organizers = [
                 m for m in await groups.current_members(db, group) if m.role == Role.ORGANIZER
             ]
-        adapter = self.adapters.get(group.platform)
-        if adapter is None:
-            return
-        notice: Message = posts.missed_posts(len(rows), min(r.due_at for r in rows), run.timezone)
-        for organizer in organizers:
-            try:
-                await adapter.direct_message(organizer.user_id, notice)
-            except Exception as error:  # the notice is a courtesy; never fail a tick for it
-                log.warning(
-                    "could not tell organizer %s about missed posts: %s", organizer.user_id, error
-                )
+            payload = {"count": len(rows), "oldest": oldest.due_at.isoformat()}
+            await _write_rows(
+                db,
+                [
+                    {
+                        "run_id": run_id,
+                        "meeting_id": oldest.meeting_id,
+                        "kind": DeliveryKind.NOTICE,
+                        "seq": organizer.id,
+                        "target": organizer.user_id,
+                        "payload": payload,
+                        "due_at": now,
+                    }
+                    for organizer in organizers
+                ],
+            )
+
+
+async def _send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:
+    """Hand a composed post to the platform; the platform's id of what it made."""
+    match composed.outgoing:
+        case ToChannel(message):
+            return await adapter.post(place, message, key=key)
+        case ToThread(parent_ref, message):
+            return await adapter.open_thread(place, parent_ref, message, key=key)
+        case ToMember(user_id, message):
+            return await adapter.direct_message(user_id, message, key=key)
+
+
+async def _write_rows(db: AsyncSession, values: list[dict[str, Any]]) -> None:
+    """Insert ledger rows; one that exists already (same run, meeting, kind, seq) is kept."""
+    if not values:
+        return
+    insert = postgresql.insert if db.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Delivery).values(values)
+    await db.execute(
+        statement.on_conflict_do_nothing(
+            index_elements=[Delivery.run_id, Delivery.meeting_id, Delivery.kind, Delivery.seq]
+        )
+    )

@@ -41,12 +41,14 @@ class QuestionStatus(StrEnum):
 
 
 class DeliveryKind(StrEnum):
-    """The scheduled posts of one meeting, in the order they go out."""
+    """The posts of one meeting, in the order they go out."""
 
     KICKOFF = "kickoff"
     QUESTION = "question"
     REMINDER = "reminder"
     SUMMARY = "summary"
+    REMINDER_DM = "reminder_dm"  # one per member who asked for DMs, written by the reminder
+    NOTICE = "notice"  # to one organizer: posts that came too late to send
 
 
 class DeliveryStatus(StrEnum):

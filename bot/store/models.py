@@ -225,9 +225,11 @@ class Answer(Base):
 
 
 class Delivery(Base):
-    """The ledger: one row per post the schedule implies, sent exactly once.
+    """The ledger: one row per post the bot makes on its own, sent exactly once.
 
-    ``(run, session, kind, seq)`` is the key; ``seq`` numbers the question threads of a kickoff.
+    ``(run, session, kind, seq)`` is the key; ``seq`` numbers the question threads of a kickoff,
+    and is the member's id for a direct message (one row per member: a crash or one closed DM
+    never repeats the others).
     A tick looks for ``status = 'pending' AND due_at <= now`` (or an expired claim), which the
     ``(status, due_at)`` index answers in one lookup however many groups exist.
     """
@@ -255,6 +257,10 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     message_ref: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+    # A direct message's recipient (a reminder DM, a notice to an organizer); None: the channel.
+    target: Mapped[str | None] = mapped_column(String(64))
+    # What a post says that cannot be read back from the run (a notice's count and oldest time).
+    payload: Mapped[dict[str, Any] | None]
 
 
 class ProcessedEvent(Base):

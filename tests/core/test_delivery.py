@@ -16,6 +16,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 
 from bot.adapters.memory import Said
 from bot.core.delivery import Deliverer
+from bot.core.models import Message
 from bot.store.models import Delivery, Run
 
 from .harness import Harness
@@ -108,7 +109,8 @@ async def test_posts_due_while_down_go_late_within_grace_else_are_missed(harness
     harness.clock.set(datetime(2026, 10, 15, 12, tzinfo=UTC))
     posts_before = len(harness.chat.channel_posts())
     report = await harness.deliverer.tick()
-    assert report.sent == [] and len(report.missed) == 2 + 1 + 5  # reminder, summary, week 2
+    assert len(report.missed) == 2 + 1 + 5  # reminder, summary, week 2
+    assert [key.split(":")[-2] for key in report.sent] == ["notice"]  # a ledger row of its own
     assert len(harness.chat.channel_posts()) == posts_before
     notices = [s for s in harness.chat.adapter.said if s.kind == "dm"]
     assert len(notices) == 1 and notices[0].to == "U-ada" and "8 scheduled posts" in notices[0].text
@@ -283,3 +285,32 @@ async def test_resuming_says_what_the_pause_skipped_and_no_one_hears_offline(
         ("reminder", "missed", "skipped while paused"),
         ("summary", "missed", "skipped while paused"),
     ]
+
+
+async def test_each_reminder_dm_is_a_row_of_its_own_and_one_failure_repeats_none(
+    harness: Harness,
+) -> None:
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    for name in ("bob", "cy", "dee"):
+        await harness.chat.command("join", by=name)
+        await harness.chat.command("reminders dm", by=name)
+    adapter = harness.chat.adapter
+    real_dm = adapter.direct_message
+    refused = {"U-cy"}
+
+    async def closed_dms(user_id: str, message: Message, *, key: str | None = None) -> str:
+        if user_id in refused:
+            refused.discard(user_id)  # cy's DMs are closed once, then open again
+            raise ConnectionError("cannot send messages to this user")
+        return await real_dm(user_id, message, key=key)
+
+    adapter.direct_message = closed_dms  # type: ignore[method-assign]
+    await harness.run_until(datetime(2026, 10, 8, 17, 0, tzinfo=UTC))  # past Thursday's reminder
+    rows = {r.target: r for r in await ledger(harness) if r.kind == "reminder_dm"}
+    assert {t: (r.status, r.attempts) for t, r in rows.items()} == {
+        "U-bob": ("sent", 1),
+        "U-cy": ("sent", 2),  # refused once, sent by the next tick, on its own
+        "U-dee": ("sent", 1),
+    }
+    dms = Counter(s.to for s in adapter.said if s.kind == "dm" and "nudge" in s.text)
+    assert dms == {"U-bob": 1, "U-cy": 1, "U-dee": 1}

@@ -1,0 +1,174 @@
+"""What each kind of ledger row says, and where it goes: one composer per ``DeliveryKind``,
+reached through an explicit table. The ledger (``bot.core.delivery``) sends what they compose
+and records it; composers only read.
+
+A composer may also name rows to write once its post is out (the reminder writes one direct
+message row per member who asked for one): they are written in the same transaction that
+records the post as sent, and go out as rows of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import posts
+from bot.core.models import Message
+from bot.core.services import checkins, groups, runs, tally
+from bot.domain.states import DeliveryKind, DeliveryStatus
+from bot.store.models import Delivery, Group, Meeting, Run
+
+CHANNEL_HINT = "the group channel"
+
+
+class KickoffNotPosted(RuntimeError):
+    """A discussion question whose kickoff will never be posted (missed or failed)."""
+
+
+@dataclass(frozen=True)
+class ToChannel:
+    """A post in the group's channel."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class ToThread:
+    """A thread under one of the bot's posts."""
+
+    parent_ref: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class ToMember:
+    """A direct message to one member."""
+
+    user_id: str
+    message: Message
+
+
+@dataclass(frozen=True, kw_only=True)
+class Composed:
+    """A row's post, and the rows to write once it is sent."""
+
+    outgoing: ToChannel | ToThread | ToMember
+    follow_ups: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """A claimed row with what it belongs to, read once for its composer."""
+
+    row: Delivery
+    run: Run
+    group: Group
+    meeting: Meeting
+    now: datetime
+
+
+Composer = Callable[[AsyncSession, Row], Awaitable[Composed | None]]
+
+
+async def _kickoff(db: AsyncSession, it: Row) -> Composed:
+    syllabus = await runs.syllabus_of_run(db, it.run)
+    message = posts.kickoff(
+        syllabus=syllabus,
+        meeting=it.meeting,
+        contents=runs.content_of(it.meeting, syllabus),
+        total=len(await runs.meetings_of(db, it.run)),
+        zone=it.run.timezone,
+    )
+    return Composed(outgoing=ToChannel(message))
+
+
+async def _question(db: AsyncSession, it: Row) -> Composed | None:
+    """A discussion question opens a thread under its kickoff; None while the kickoff waits."""
+    kickoff = await db.scalar(
+        select(Delivery).where(
+            Delivery.meeting_id == it.meeting.id, Delivery.kind == DeliveryKind.KICKOFF
+        )
+    )
+    if kickoff is not None and kickoff.status in (DeliveryStatus.MISSED, DeliveryStatus.FAILED):
+        raise KickoffNotPosted("the kickoff was not posted")
+    if kickoff is None or kickoff.status != DeliveryStatus.SENT or kickoff.message_ref is None:
+        return None
+    syllabus = await runs.syllabus_of_run(db, it.run)
+    asked = runs.questions_of(it.meeting, syllabus)
+    units = [
+        c.unit
+        for c in runs.content_of(it.meeting, syllabus)
+        if c.part == 1
+        for _ in c.unit.questions
+    ]
+    unit = units[it.row.seq - 1]
+    message = posts.discussion_question(
+        it.row.seq, asked[it.row.seq - 1], unit.title, unit_id=unit.id
+    )
+    return Composed(outgoing=ToThread(kickoff.message_ref, message))
+
+
+async def _reminder(db: AsyncSession, it: Row) -> Composed:
+    """The channel's nudge; members who asked for DMs each get a row of their own."""
+    members = await groups.current_members(db, it.group)
+    done = {c.member_id for c in await checkins.checkins_for(db, [it.meeting.id])}
+    missing = [m for m in members if m.id not in done]
+    direct = tuple(
+        {
+            "run_id": it.run.id,
+            "meeting_id": it.meeting.id,
+            "kind": DeliveryKind.REMINDER_DM,
+            "seq": member.id,
+            "target": member.user_id,
+            "due_at": it.now,
+        }
+        for member in missing
+        if member.dm_reminders
+    )
+    message = posts.reminder(meeting=it.meeting, missing=len(missing), members=len(members))
+    return Composed(outgoing=ToChannel(message), follow_ups=direct)
+
+
+async def _reminder_dm(db: AsyncSession, it: Row) -> Composed:
+    assert it.row.target is not None  # written with one by the reminder
+    message = posts.reminder_dm(meeting=it.meeting, channel_hint=CHANNEL_HINT)
+    return Composed(outgoing=ToMember(it.row.target, message))
+
+
+async def _summary(db: AsyncSession, it: Row) -> Composed:
+    meetings = await runs.meetings_of(db, it.run)
+    following = [m for m in meetings if m.index > it.meeting.index]
+    message = posts.summary(
+        tally=await tally.week_tally(db, it.group, it.meeting, meetings),
+        open_questions=await tally.waiting_questions(db, it.run, it.now),
+        next_meeting=following[0] if following else None,
+        zone=it.run.timezone,
+    )
+    return Composed(outgoing=ToChannel(message))
+
+
+async def _notice(db: AsyncSession, it: Row) -> Composed:
+    assert it.row.target is not None and it.row.payload is not None
+    oldest = datetime.fromisoformat(it.row.payload["oldest"])
+    message = posts.missed_posts(it.row.payload["count"], oldest, it.run.timezone)
+    return Composed(outgoing=ToMember(it.row.target, message))
+
+
+COMPOSERS: dict[DeliveryKind, Composer] = {
+    DeliveryKind.KICKOFF: _kickoff,
+    DeliveryKind.QUESTION: _question,
+    DeliveryKind.REMINDER: _reminder,
+    DeliveryKind.SUMMARY: _summary,
+    DeliveryKind.REMINDER_DM: _reminder_dm,
+    DeliveryKind.NOTICE: _notice,
+}
+
+
+async def compose(db: AsyncSession, it: Row) -> Composed | None:
+    """What ``it.row`` says and where it goes; None when it must wait (for its kickoff)."""
+    return await COMPOSERS[DeliveryKind(it.row.kind)](db, it)
