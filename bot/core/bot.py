@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import grammar, replies
 from bot.core.catalog import StoredCatalog
 from bot.core.context import Context
+from bot.core.delivery import Deliverer
 from bot.core.errors import Refusal
 from bot.core.handlers import ACTIONS, COMMANDS, membership, questions, syllabi
 from bot.core.handlers.reports import home_page
@@ -78,8 +79,10 @@ class StudyBot:
         schedules: Path,
         adapters: Mapping[str, Adapter],
         gate: WriteGate | None = None,
+        deliverer: Deliverer | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.deliverer = deliverer  # sends the ledger rows a command writes, once committed
         self.gate = gate or WriteGate(serial=False)
         self.clock = clock
         self.library = library
@@ -104,7 +107,7 @@ class StudyBot:
                     schedules=self.schedules,
                     adapters=self.adapters,
                 )
-                return await handler(ctx, event)
+                reply = await handler(ctx, event)
         except Refusal as refusal:
             return say(str(refusal), ephemeral=refusal.ephemeral)
         except OperationalError as error:
@@ -116,6 +119,17 @@ class StudyBot:
         except Exception:  # the member gets an apology, the log gets the traceback
             log.exception("handling %s %s failed", type(event).__name__, event.event_id)
             return say(replies.APOLOGY)
+        await self._send_now(ctx)
+        return reply
+
+    async def _send_now(self, ctx: Context) -> None:
+        """Hand the rows this event wrote to the ledger at once; what fails, it retries."""
+        if not ctx.outbox or self.deliverer is None:
+            return
+        try:
+            await self.deliverer.tick(only=frozenset(row.id for row in ctx.outbox))
+        except Exception:  # committed and in the ledger: the next tick sends it
+            log.exception("sending what %s wrote failed; the ledger retries", ctx.event.event_id)
 
     async def home(self, *, platform: str, workspace: str, user_id: str) -> Message:
         """What a member sees on their own page (Slack App Home); read-only."""

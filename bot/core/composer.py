@@ -12,22 +12,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import posts
 from bot.core.models import Message
-from bot.core.services import checkins, groups, runs, tally
+from bot.core.services import checkins, groups, questions, runs, tally
 from bot.domain.states import DeliveryKind, DeliveryStatus
-from bot.store.models import Delivery, Group, Meeting, Run
+from bot.store.models import Delivery, Group, Meeting, Member, Question, Run
 
 CHANNEL_HINT = "the group channel"
 
 
-class KickoffNotPosted(RuntimeError):
-    """A discussion question whose kickoff will never be posted (missed or failed)."""
+class ParentNotPosted(RuntimeError):
+    """A row whose parent post will never exist (its kickoff or question missed or failed)."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,33 @@ class ToMember:
     message: Message
 
 
+@dataclass(frozen=True)
+class ToReply:
+    """A message in an existing thread."""
+
+    thread_ref: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class ToEdit:
+    """New text for one of the bot's posts."""
+
+    message_ref: str
+    message: Message
+
+
+Outgoing = ToChannel | ToThread | ToMember | ToReply | ToEdit
+
+
 @dataclass(frozen=True, kw_only=True)
 class Composed:
-    """A row's post, and the rows to write once it is sent."""
+    """A row's post, the rows to write once it is sent, and which ref of its question the
+    platform's id becomes (``message_ref`` for a Q&A post, ``thread_ref`` for its thread)."""
 
-    outgoing: ToChannel | ToThread | ToMember
+    outgoing: Outgoing
     follow_ups: tuple[dict[str, Any], ...] = ()
+    question_ref: Literal["message_ref", "thread_ref"] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +116,7 @@ async def _question(db: AsyncSession, it: Row) -> Composed | None:
         )
     )
     if kickoff is not None and kickoff.status in (DeliveryStatus.MISSED, DeliveryStatus.FAILED):
-        raise KickoffNotPosted("the kickoff was not posted")
+        raise ParentNotPosted("the kickoff was not posted")
     if kickoff is None or kickoff.status != DeliveryStatus.SENT or kickoff.message_ref is None:
         return None
     syllabus = await runs.syllabus_of_run(db, it.run)
@@ -159,6 +180,77 @@ async def _notice(db: AsyncSession, it: Row) -> Composed:
     return Composed(outgoing=ToMember(it.row.target, message))
 
 
+async def _question_of(db: AsyncSession, it: Row) -> Question:
+    question = await db.get(Question, it.row.seq)
+    assert question is not None  # the row was written with its question
+    return question
+
+
+async def _waiting_for(db: AsyncSession, it: Row, kind: DeliveryKind) -> None:
+    """Raise when the post this row needs will never exist; else it waits (returns)."""
+    earlier = await db.scalar(
+        select(Delivery.status).where(
+            Delivery.run_id == it.run.id,
+            Delivery.meeting_id == it.meeting.id,
+            Delivery.kind == kind,
+            Delivery.seq == it.row.seq,
+        )
+    )
+    if earlier in (DeliveryStatus.MISSED, DeliveryStatus.FAILED):
+        raise ParentNotPosted(f"the {kind} it belongs to was not posted")
+
+
+async def _qa_parts(db: AsyncSession, it: Row, question: Question) -> dict[str, Any]:
+    syllabus = await runs.syllabus_of_run(db, it.run)
+    everyone = await questions.list_questions(db, it.run, scope="all", unit=None)
+    asker = await db.get(Member, question.member_id)
+    return {
+        "number": [q.id for q in everyone].index(question.id) + 1,
+        "asker": asker.display_name if asker else "someone",
+        "unit_title": syllabus.unit(question.unit_id).title,
+        "text": question.text,
+        "unit_id": question.unit_id,
+    }
+
+
+async def _qa_post(db: AsyncSession, it: Row) -> Composed:
+    question = await _question_of(db, it)
+    message = posts.question_post(**await _qa_parts(db, it, question))
+    return Composed(outgoing=ToChannel(message), question_ref="message_ref")
+
+
+async def _qa_thread(db: AsyncSession, it: Row) -> Composed | None:
+    question = await _question_of(db, it)
+    if question.message_ref is None:
+        await _waiting_for(db, it, DeliveryKind.QA_POST)
+        return None
+    outgoing = ToThread(question.message_ref, posts.ANSWERS_GO_HERE)
+    return Composed(outgoing=outgoing, question_ref="thread_ref")
+
+
+async def _qa_edit(db: AsyncSession, it: Row) -> Composed | None:
+    question = await _question_of(db, it)
+    if question.message_ref is None:
+        await _waiting_for(db, it, DeliveryKind.QA_POST)
+        return None
+    resolver = await db.get(Member, question.resolved_by) if question.resolved_by else None
+    message = posts.question_resolved_post(
+        **await _qa_parts(db, it, question),
+        resolver=resolver.display_name if resolver else "an organizer",
+    )
+    return Composed(outgoing=ToEdit(question.message_ref, message))
+
+
+async def _qa_note(db: AsyncSession, it: Row) -> Composed | None:
+    question = await _question_of(db, it)
+    if question.thread_ref is None:
+        await _waiting_for(db, it, DeliveryKind.QA_THREAD)
+        return None
+    resolver = await db.get(Member, question.resolved_by) if question.resolved_by else None
+    note = posts.resolved_note(resolver.display_name if resolver else "an organizer")
+    return Composed(outgoing=ToReply(question.thread_ref, note))
+
+
 COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.KICKOFF: _kickoff,
     DeliveryKind.QUESTION: _question,
@@ -166,6 +258,10 @@ COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.SUMMARY: _summary,
     DeliveryKind.REMINDER_DM: _reminder_dm,
     DeliveryKind.NOTICE: _notice,
+    DeliveryKind.QA_POST: _qa_post,
+    DeliveryKind.QA_THREAD: _qa_thread,
+    DeliveryKind.QA_EDIT: _qa_edit,
+    DeliveryKind.QA_NOTE: _qa_note,
 }
 
 

@@ -25,13 +25,22 @@ from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.composer import Composed, Row, ToChannel, ToMember, ToThread, compose
+from bot.core.composer import (
+    Composed,
+    Row,
+    ToChannel,
+    ToEdit,
+    ToMember,
+    ToReply,
+    ToThread,
+    compose,
+)
 from bot.core.models import Place
 from bot.core.ports import Adapter, Clock
 from bot.core.services import groups, runs
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, Role, RunStatus
 from bot.store.engine import WriteGate
-from bot.store.models import Delivery, Group, Meeting, Run
+from bot.store.models import Delivery, Group, Meeting, Question, Run
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +117,11 @@ class Deliverer:
         self.batch = batch
         self.gate = gate or WriteGate(serial=False)
 
-    def due_query(self, now: datetime, *, done: Set[int] = frozenset()) -> Select[tuple[Delivery]]:
+    def due_query(
+        self, now: datetime, *, done: Set[int] = frozenset(), only: Set[int] | None = None
+    ) -> Select[tuple[Delivery]]:
         """Due rows, oldest first, kickoffs before their question threads; not those in
-        ``done`` (handled already in this tick)."""
+        ``done`` (handled already in this tick), and only those in ``only`` when given."""
         query = select(Delivery).where(
             or_(
                 (Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now),
@@ -119,28 +130,33 @@ class Deliverer:
         )
         if done:
             query = query.where(Delivery.id.not_in(done))
+        if only is not None:
+            query = query.where(Delivery.id.in_(only))
         return (
             query.order_by(Delivery.due_at, KIND_ORDER, Delivery.seq)
             .limit(self.batch)
             .with_for_update(skip_locked=True)
         )
 
-    async def claim(self, now: datetime, *, done: Set[int] = frozenset()) -> list[Delivery]:
+    async def claim(
+        self, now: datetime, *, done: Set[int] = frozenset(), only: Set[int] | None = None
+    ) -> list[Delivery]:
         """Claim the due rows for this worker, in one short transaction."""
         async with self.gate, self.sessionmaker() as db, db.begin():
             await db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            rows = list(await db.scalars(self.due_query(now, done=done)))
+            rows = list(await db.scalars(self.due_query(now, done=done, only=only)))
             for row in rows:
                 row.status, row.claimed_by = DeliveryStatus.CLAIMED, self.worker
                 row.claimed_until, row.attempts = now + self.lease, row.attempts + 1
         return rows
 
-    async def tick(self) -> TickReport:
+    async def tick(self, *, only: Set[int] | None = None) -> TickReport:
         """Send everything due now, batch after batch, including the rows that sending writes
-        (a reminder's DMs, notices to organizers); each row at most once per tick."""
+        (a reminder's DMs, notices to organizers); each row at most once per tick. ``only``
+        limits it to those rows (the ones a command just wrote, sent right after its commit)."""
         report = TickReport()
         done: set[int] = set()
-        while claimed := await self.claim(self.clock.now(), done=done):
+        while claimed := await self.claim(self.clock.now(), done=done, only=only):
             now = self.clock.now()
             late_by_run: dict[int, list[Delivery]] = defaultdict(list)
             for row in claimed:
@@ -184,6 +200,7 @@ class Deliverer:
             place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
             key = delivery_key(row)
             follow_ups: tuple[dict[str, Any], ...] = ()
+            question_ref: str | None = None
             try:
                 # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
                 looked_up = row.attempts > 1 and row.target is None
@@ -199,7 +216,7 @@ class Deliverer:
                             count_attempt=False,
                         )
                     ref = await _send(adapter, place, composed, key)
-                    follow_ups = composed.follow_ups
+                    follow_ups, question_ref = composed.follow_ups, composed.question_ref
             except Exception as error:  # a platform failure: try again next tick
                 log.warning("delivery %s failed: %s", key, error)
                 status = (
@@ -220,6 +237,7 @@ class Deliverer:
                 ref=ref,
                 now=now,
                 follow_ups=follow_ups,
+                question_ref=question_ref,
             )
             if row.kind == DeliveryKind.SUMMARY:
                 await self._maybe_finish_run(run, meeting, now)
@@ -236,6 +254,7 @@ class Deliverer:
         now: datetime | None = None,
         count_attempt: bool = True,
         follow_ups: tuple[dict[str, Any], ...] = (),
+        question_ref: str | None = None,
     ) -> Outcome:
         values: dict[str, object] = {"status": status, "claimed_until": None, "error": error}
         if ref is not None:
@@ -254,8 +273,13 @@ class Deliverer:
             )
             if result.rowcount != 1:
                 log.warning("lost the claim on %s before recording it", delivery_key(row))
-            elif follow_ups:
+            else:
                 await _write_rows(db, list(follow_ups))
+                if question_ref is not None and ref is not None:
+                    # Recorded with the row: the thread of a Q&A question is known from now on.
+                    await db.execute(
+                        update(Question).where(Question.id == row.seq).values({question_ref: ref})
+                    )
         return outcome
 
     async def _maybe_finish_run(self, run: Run, meeting: Meeting, now: datetime) -> None:
@@ -311,6 +335,11 @@ async def _send(adapter: Adapter, place: Place, composed: Composed, key: str) ->
             return await adapter.open_thread(place, parent_ref, message, key=key)
         case ToMember(user_id, message):
             return await adapter.direct_message(user_id, message, key=key)
+        case ToReply(thread_ref, message):
+            return await adapter.reply(place, thread_ref, message)
+        case ToEdit(message_ref, message):
+            await adapter.update(place, message_ref, message)
+            return message_ref
 
 
 async def _write_rows(db: AsyncSession, values: list[dict[str, Any]]) -> None:

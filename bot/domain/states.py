@@ -49,6 +49,10 @@ class DeliveryKind(StrEnum):
     SUMMARY = "summary"
     REMINDER_DM = "reminder_dm"  # one per member who asked for DMs, written by the reminder
     NOTICE = "notice"  # to one organizer: posts that came too late to send
+    QA_POST = "qa_post"  # a member's question, posted for the channel (seq: the question's id)
+    QA_THREAD = "qa_thread"  # the thread its answers go in
+    QA_EDIT = "qa_edit"  # the question's post, edited to show it resolved
+    QA_NOTE = "qa_note"  # "resolved by ..." in the question's thread
 
 
 class DeliveryStatus(StrEnum):

@@ -48,6 +48,13 @@ async def running(
         sessionmaker = session_factory(engine)
         gate = WriteGate.for_engine(engine)
         by_platform = {adapter.platform: adapter for adapter in adapters}
+        deliverer = Deliverer(
+            sessionmaker=sessionmaker,
+            clock=clock,
+            adapters=by_platform,
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            gate=gate,
+        )
         bot = StudyBot(
             sessionmaker=sessionmaker,
             clock=clock,
@@ -55,13 +62,7 @@ async def running(
             schedules=settings.schedules,
             adapters=by_platform,
             gate=gate,
-        )
-        deliverer = Deliverer(
-            sessionmaker=sessionmaker,
-            clock=clock,
-            adapters=by_platform,
-            worker=f"{socket.gethostname()}:{os.getpid()}",
-            gate=gate,
+            deliverer=deliverer,
         )
         for adapter in adapters:
             await adapter.start(bot)

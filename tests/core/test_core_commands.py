@@ -337,20 +337,29 @@ async def test_the_same_event_delivered_twice_changes_nothing(harness: Harness) 
     assert await count(harness, Answer) == 1
 
 
-async def test_an_adapter_failure_while_asking_leaves_no_half_state(harness: Harness) -> None:
+async def test_a_question_asked_while_the_platform_is_down_is_kept_and_posted_once(
+    harness: Harness,
+) -> None:
     await started(harness)
 
     async def broken_post(*args: object, **kwargs: object) -> str:
         raise ConnectionError("platform down")
 
     harness.chat.adapter.post = broken_post  # type: ignore[method-assign]
-    sorry = await harness.chat.command("ask Will this be lost?", by="bob", event_id="ask-1")
-    assert "something went wrong on my side and nothing was changed" in text(sorry)
-    assert await count(harness, Question) == 0
-    del harness.chat.adapter.post  # the platform is back; the retried event now works
-    assert "Question 1" in text(
-        await harness.chat.command("ask Will this be lost?", by="bob", event_id="ask-1")
-    )
+    reply = await harness.chat.command("ask Will this be lost?", by="bob", event_id="ask-1")
+    assert "Question 1" in text(reply)
+    assert await count(harness, Question) == 1  # kept, with its post waiting in the ledger
+    assert not [s for s in harness.chat.adapter.said if "Will this be lost?" in s.text]
+    del harness.chat.adapter.post  # the platform is back: the ledger's next tick posts it
+    assert await harness.chat.command("ask Will this be lost?", by="bob", event_id="ask-1") is None
+    await harness.run_for(timedelta(minutes=1))
+    posted = [s for s in harness.chat.adapter.said if "Will this be lost?" in s.text]
+    assert [s.kind for s in posted] == ["post"]
+    threads = [s for s in harness.chat.adapter.said if s.kind == "thread"]
+    async with harness.bot.sessionmaker() as db:
+        question = await db.scalar(select(Question))
+    assert question is not None
+    assert (question.message_ref, question.thread_ref) == (posted[0].ref, threads[-1].ref)
 
 
 async def test_database_sessions_are_independent_of_the_harness(engine: AsyncEngine) -> None:

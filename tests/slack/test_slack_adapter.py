@@ -83,6 +83,10 @@ async def ask(h: SlackHarness, user: str, text: str) -> dict[str, Any]:
     views = await h.standin.wait_for(lambda: h.standin.views_opened[opened:], what="the modal")
     await h.workspace.submit(user, views[0], {"question": {"text": text}})
     found = await h.standin.wait_for(lambda: questions()[before:], what="the question post")
+    await h.standin.wait_for(  # its post and its thread are recorded: answers count from now
+        lambda: rows(h, "SELECT id FROM questions WHERE thread_ref IS NOT NULL")[before:],
+        what="the question's thread recorded",
+    )
     return found[0]
 
 

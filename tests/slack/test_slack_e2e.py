@@ -276,6 +276,7 @@ def check_database(bot: BotProcess) -> None:
         "SELECT kind, status, message_ref FROM deliveries WHERE session_id = 1 AND status = 'sent'"
     )
     kinds = {"kickoff", "question", "reminder", "reminder_dm", "summary"}  # a DM: its own row
+    kinds |= {"qa_post", "qa_thread", "qa_edit", "qa_note"}  # the question, asked and resolved
     assert {kind for kind, *_ in sent} == kinds
     assert all(ref for *_, ref in sent)
 

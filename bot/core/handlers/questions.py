@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import grammar, posts, replies
+from bot.core import grammar, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
@@ -15,8 +15,8 @@ from bot.core.models import (
     say,
 )
 from bot.core.services import groups, questions, runs
-from bot.domain.states import QuestionStatus
-from bot.store.models import Group, Member, Question, Run
+from bot.domain.states import DeliveryKind, QuestionStatus
+from bot.store.models import Group, Question
 
 
 async def ask(ctx: Context, command: grammar.Ask) -> Reply:
@@ -39,18 +39,8 @@ async def ask(ctx: Context, command: grammar.Ask) -> Reply:
     )
     ctx.db.add(question)
     await ctx.db.flush()
-    post = posts.question_post(
-        number=number,
-        asker=member.display_name,
-        unit_title=unit.title,
-        text=command.text,
-        unit_id=unit.id,
-    )
-    channel = ctx.place.channel_only
-    question.message_ref = await ctx.adapter.post(channel, post)
-    question.thread_ref = await ctx.adapter.open_thread(
-        channel, question.message_ref, posts.ANSWERS_GO_HERE
-    )
+    for kind in (DeliveryKind.QA_POST, DeliveryKind.QA_THREAD):
+        await ctx.post_later(run_id=run.id, meeting_id=meeting.id, kind=kind, seq=question.id)
     return say(f"Your question is posted as Question {number}; answers will arrive in its thread.")
 
 
@@ -86,35 +76,11 @@ async def _resolve(ctx: Context, group: Group, question: Question) -> Reply:
         raise Refusal("This question is already resolved.")
     resolver = member or await member_here(ctx, group)  # an admin who never joined
     questions.resolve(question, resolver, ctx.now)
-    await _announce_resolved(ctx, question, resolver)
+    for kind in (DeliveryKind.QA_EDIT, DeliveryKind.QA_NOTE):  # the post shows it resolved
+        await ctx.post_later(
+            run_id=question.run_id, meeting_id=question.meeting_id, kind=kind, seq=question.id
+        )
     return say("Marked as resolved. Thanks for closing the loop!")
-
-
-async def _announce_resolved(ctx: Context, question: Question, resolver: Member) -> None:
-    asker = await ctx.db.get(Member, question.member_id)
-    run = await ctx.db.get(Run, question.run_id)
-    assert asker is not None and run is not None  # both are foreign keys of the question
-    syllabus = await runs.syllabus_of_run(ctx.db, run)
-    everyone = await questions.list_questions(ctx.db, run, scope="all", unit=None)
-    number = [q.id for q in everyone].index(question.id) + 1
-    channel = ctx.place.channel_only
-    if question.message_ref:
-        await ctx.adapter.update(
-            channel,
-            question.message_ref,
-            posts.question_resolved_post(
-                number=number,
-                asker=asker.display_name,
-                unit_title=syllabus.unit(question.unit_id).title,
-                text=question.text,
-                resolver=resolver.display_name,
-                unit_id=question.unit_id,
-            ),
-        )
-    if question.thread_ref:
-        await ctx.adapter.reply(
-            channel, question.thread_ref, posts.resolved_note(resolver.display_name)
-        )
 
 
 async def list_them(ctx: Context, command: grammar.Questions) -> Reply:

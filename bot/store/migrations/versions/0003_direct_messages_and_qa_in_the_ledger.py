@@ -1,4 +1,4 @@
-"""direct messages in the ledger
+"""direct messages and Q&A posts in the ledger
 
 Revision ID: 0003
 Revises: 0002
@@ -16,20 +16,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KINDS_0001 = "kind IN ('kickoff', 'question', 'reminder', 'summary')"
-KINDS_0003 = "kind IN ('kickoff', 'question', 'reminder', 'summary', 'reminder_dm', 'notice')"
+KINDS_0003 = (
+    "kind IN ('kickoff', 'question', 'reminder', 'summary', 'reminder_dm', 'notice', "
+    "'qa_post', 'qa_thread', 'qa_edit', 'qa_note')"
+)
 
 
 def upgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("target", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("payload", sa.JSON(), nullable=True))
-        # Each DM and each notice is a row of its own (alembic does not compare CHECKs).
+        # Each DM, notice and Q&A post is a row of its own (alembic does not compare CHECKs).
         batch_op.drop_constraint(op.f("ck_deliveries_kind_allowed"), type_="check")
         batch_op.create_check_constraint(op.f("ck_deliveries_kind_allowed"), KINDS_0003)
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM deliveries WHERE kind IN ('reminder_dm', 'notice')")
+    op.execute(
+        "DELETE FROM deliveries WHERE kind IN "
+        "('reminder_dm', 'notice', 'qa_post', 'qa_thread', 'qa_edit', 'qa_note')"
+    )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_deliveries_kind_allowed"), type_="check")
         batch_op.create_check_constraint(op.f("ck_deliveries_kind_allowed"), KINDS_0001)
