@@ -135,6 +135,7 @@ async def run_console(
         adapters=[adapter],
         clock=timeline.clock,
         tick_seconds=timeline.tick_seconds,
+        speed=timeline.factor or 1.0,
     ) as app:
         chat = console_chat(bot=app.bot, adapter=adapter)
         prompt = ConsolePrompt(

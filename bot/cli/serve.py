@@ -50,6 +50,7 @@ async def serve(
         adapters=adapters,
         clock=timeline.clock,
         tick_seconds=timeline.tick_seconds,
+        speed=timeline.factor or 1.0,
     ):
         await stop.wait()
 

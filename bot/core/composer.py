@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import posts
-from bot.core.models import Message
+from bot.core.models import Message, Place
+from bot.core.ports import Adapter
 from bot.core.services import checkins, groups, questions, runs, tally
 from bot.domain.states import DeliveryKind, DeliveryStatus
 from bot.store.models import Delivery, Group, Meeting, Member, Question, Run
@@ -268,3 +269,19 @@ COMPOSERS: dict[DeliveryKind, Composer] = {
 async def compose(db: AsyncSession, it: Row) -> Composed | None:
     """What ``it.row`` says and where it goes; None when it must wait (for its kickoff)."""
     return await COMPOSERS[DeliveryKind(it.row.kind)](db, it)
+
+
+async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:
+    """Hand a composed post to the platform; the platform's id of what it made."""
+    match composed.outgoing:
+        case ToChannel(message):
+            return await adapter.post(place, message, key=key)
+        case ToThread(parent_ref, message):
+            return await adapter.open_thread(place, parent_ref, message, key=key)
+        case ToMember(user_id, message):
+            return await adapter.direct_message(user_id, message, key=key)
+        case ToReply(thread_ref, message):
+            return await adapter.reply(place, thread_ref, message)
+        case ToEdit(message_ref, message):
+            await adapter.update(place, message_ref, message)
+            return message_ref

@@ -13,31 +13,25 @@ row says is the composer's (``bot.core.composer``); this module claims, sends an
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Set
+from collections.abc import AsyncIterator, Mapping, Set
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.composer import (
-    Composed,
-    Row,
-    ToChannel,
-    ToEdit,
-    ToMember,
-    ToReply,
-    ToThread,
-    compose,
-)
+from bot.core.composer import Row, compose, send
 from bot.core.models import Place
 from bot.core.ports import Adapter, Clock
 from bot.core.services import groups, runs
+from bot.core.services.ledger import write_rows
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, Role, RunStatus
 from bot.store.engine import WriteGate
 from bot.store.models import Delivery, Group, Meeting, Question, Run
@@ -105,7 +99,8 @@ class Deliverer:
         clock: Clock,
         adapters: Mapping[str, Adapter],
         worker: str,
-        lease: timedelta = timedelta(minutes=10),
+        lease: timedelta = timedelta(seconds=30),
+        heartbeat_seconds: float = 10.0,
         batch: int = 200,
         gate: WriteGate | None = None,
     ) -> None:
@@ -113,7 +108,8 @@ class Deliverer:
         self.clock = clock
         self.adapters = adapters
         self.worker = worker[:64]
-        self.lease = lease
+        self.lease = lease  # a dead process's claims are taken over once this has passed
+        self.heartbeat_seconds = heartbeat_seconds  # real seconds between renewals of a claim
         self.batch = batch
         self.gate = gate or WriteGate(serial=False)
 
@@ -156,18 +152,60 @@ class Deliverer:
         limits it to those rows (the ones a command just wrote, sent right after its commit)."""
         report = TickReport()
         done: set[int] = set()
-        while claimed := await self.claim(self.clock.now(), done=done, only=only):
-            now = self.clock.now()
-            late_by_run: dict[int, list[Delivery]] = defaultdict(list)
-            for row in claimed:
-                done.add(row.id)
-                outcome = await self._deliver(row, now)
-                report.add(outcome, delivery_key(row))
-                if outcome == Outcome.LATE and row.kind not in DIRECT:
-                    late_by_run[row.run_id].append(row)
-            for run_id, rows in late_by_run.items():
-                await self._tell_organizers(run_id, rows, now)
+        async with self._heartbeat():
+            while claimed := await self.claim(self.clock.now(), done=done, only=only):
+                done.update(row.id for row in claimed)
+                await self._deliver_batch(claimed, report)
         return report
+
+    async def _deliver_batch(self, claimed: list[Delivery], report: TickReport) -> None:
+        now = self.clock.now()
+        late_by_run: dict[int, list[Delivery]] = defaultdict(list)
+        for row in claimed:
+            outcome = await self._deliver(row, now)
+            report.add(outcome, delivery_key(row))
+            if outcome == Outcome.LATE and row.kind not in DIRECT:
+                late_by_run[row.run_id].append(row)
+        for run_id, rows in late_by_run.items():
+            await self._tell_organizers(run_id, rows, now)
+
+    @asynccontextmanager
+    async def _heartbeat(self) -> AsyncIterator[None]:
+        """While a tick runs, keep renewing this worker's claims: only a dead worker's lapse."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.heartbeat_seconds)
+                async with self.gate, self.sessionmaker.begin() as db:
+                    await db.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.claimed_by == self.worker,
+                            Delivery.status == DeliveryStatus.CLAIMED,
+                        )
+                        .values(claimed_until=self.clock.now() + self.lease)
+                    )
+
+        beating = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+    async def next_wake(self) -> datetime | None:
+        """When the next tick has work: the first pending post falls due, or a claim lapses."""
+        async with self.sessionmaker() as db:
+            due = await db.scalar(
+                select(func.min(Delivery.due_at)).where(Delivery.status == DeliveryStatus.PENDING)
+            )
+            lapse = await db.scalar(
+                select(func.min(Delivery.claimed_until)).where(
+                    Delivery.status == DeliveryStatus.CLAIMED
+                )
+            )
+        return min((t for t in (due, lapse) if t is not None), default=None)
 
     async def _deliver(self, row: Delivery, now: datetime) -> Outcome:
         async with self.sessionmaker() as db:
@@ -215,7 +253,7 @@ class Deliverer:
                             outcome=Outcome.RETRY,
                             count_attempt=False,
                         )
-                    ref = await _send(adapter, place, composed, key)
+                    ref = await send(adapter, place, composed, key)
                     follow_ups, question_ref = composed.follow_ups, composed.question_ref
             except Exception as error:  # a platform failure: try again next tick
                 log.warning("delivery %s failed: %s", key, error)
@@ -274,7 +312,7 @@ class Deliverer:
             if result.rowcount != 1:
                 log.warning("lost the claim on %s before recording it", delivery_key(row))
             else:
-                await _write_rows(db, list(follow_ups))
+                await write_rows(db, list(follow_ups))
                 if question_ref is not None and ref is not None:
                     # Recorded with the row: the thread of a Q&A question is known from now on.
                     await db.execute(
@@ -309,7 +347,7 @@ class Deliverer:
                 m for m in await groups.current_members(db, group) if m.role == Role.ORGANIZER
             ]
             payload = {"count": len(rows), "oldest": oldest.due_at.isoformat()}
-            await _write_rows(
+            await write_rows(
                 db,
                 [
                     {
@@ -324,32 +362,3 @@ class Deliverer:
                     for organizer in organizers
                 ],
             )
-
-
-async def _send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:
-    """Hand a composed post to the platform; the platform's id of what it made."""
-    match composed.outgoing:
-        case ToChannel(message):
-            return await adapter.post(place, message, key=key)
-        case ToThread(parent_ref, message):
-            return await adapter.open_thread(place, parent_ref, message, key=key)
-        case ToMember(user_id, message):
-            return await adapter.direct_message(user_id, message, key=key)
-        case ToReply(thread_ref, message):
-            return await adapter.reply(place, thread_ref, message)
-        case ToEdit(message_ref, message):
-            await adapter.update(place, message_ref, message)
-            return message_ref
-
-
-async def _write_rows(db: AsyncSession, values: list[dict[str, Any]]) -> None:
-    """Insert ledger rows; one that exists already (same run, meeting, kind, seq) is kept."""
-    if not values:
-        return
-    insert = postgresql.insert if db.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(values)
-    await db.execute(
-        statement.on_conflict_do_nothing(
-            index_elements=[Delivery.run_id, Delivery.meeting_id, Delivery.kind, Delivery.seq]
-        )
-    )

@@ -8,6 +8,8 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +21,18 @@ from bot.runtime.settings import Settings
 from bot.runtime.ticker import Ticker
 from bot.store.engine import WriteGate, create_engine, session_factory
 from bot.store.migrate import upgrade
+
+HEARTBEAT_SECONDS = 10.0  # real seconds between renewals of a live process's claims
+LEASE = timedelta(seconds=30)  # a dead process's claims are taken over after this
+FASTEST_HEARTBEAT = 0.05  # real seconds; under --fast the lease stretches to three of these
+
+
+def claim_timing(speed: float) -> dict[str, Any]:
+    """The heartbeat (real seconds) and lease (clock time) for a clock ``speed`` times faster
+    than real time: a claim lapses only after three missed heartbeats."""
+    heartbeat = max(HEARTBEAT_SECONDS / speed, FASTEST_HEARTBEAT)
+    lease = max(LEASE, timedelta(seconds=3 * heartbeat * speed))
+    return {"heartbeat_seconds": heartbeat, "lease": lease}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,8 +52,10 @@ async def running(
     adapters: Sequence[Adapter],
     clock: Clock,
     tick_seconds: float | None = 60.0,
+    speed: float = 1.0,
 ) -> AsyncIterator[App]:
-    """Start everything; ``tick_seconds=None`` leaves ticking to the caller (tests, the demo)."""
+    """Start everything; ``tick_seconds=None`` leaves ticking to the caller (tests, the demo).
+    ``speed`` is how many times faster than real time ``clock`` runs (``--fast``)."""
     engine = create_engine(settings.database_url, home=settings.home)
     ticker: Ticker | None = None
     started: list[Adapter] = []
@@ -54,6 +70,7 @@ async def running(
             adapters=by_platform,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             gate=gate,
+            **claim_timing(speed),
         )
         bot = StudyBot(
             sessionmaker=sessionmaker,
@@ -68,7 +85,7 @@ async def running(
             await adapter.start(bot)
             started.append(adapter)
         if tick_seconds is not None:
-            ticker = Ticker(deliverer, interval_seconds=tick_seconds)
+            ticker = Ticker(deliverer, interval_seconds=tick_seconds, clock=clock, speed=speed)
             ticker.start()
         yield App(bot=bot, deliverer=deliverer, engine=engine, ticker=ticker)
     finally:

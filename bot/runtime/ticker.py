@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.delivery import Deliverer
+from bot.core.ports import Clock
 
 log = logging.getLogger(__name__)
 # With one coalescing job, "skipped: maximum number of running instances" only says a tick ran
@@ -21,14 +22,25 @@ log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 TICK_JOB_ID = "studybot-delivery-tick"
+MIN_GAP = 0.01  # real seconds: the job must have returned before its next run comes
 
 
 class Ticker:
-    """The one APScheduler job: a delivery tick every ``interval_seconds``."""
+    """The one APScheduler job: a delivery tick every ``interval_seconds`` at the latest, and
+    sooner when the ledger says a post falls due or a dead process's claim lapses first."""
 
-    def __init__(self, deliverer: Deliverer, *, interval_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        deliverer: Deliverer,
+        *,
+        interval_seconds: float = 60.0,
+        clock: Clock | None = None,
+        speed: float = 1.0,
+    ) -> None:
         self.deliverer = deliverer
         self.interval_seconds = interval_seconds
+        self.clock = clock or deliverer.clock
+        self.speed = speed  # simulated seconds per real second (``--fast``)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._busy = asyncio.Lock()  # held while a tick runs, so stopping can wait for it
 
@@ -36,9 +48,11 @@ class Ticker:
         try:
             async with self._busy:
                 report = await self.deliverer.tick()
+                wake = await self.deliverer.next_wake()
         except Exception:  # keep ticking: the ledger makes the next tick pick up the work
             log.exception("delivery tick failed")
             return
+        self._wake_at(wake)
         if report.sent or report.missed or report.failed:
             log.info(
                 "tick: %d sent, %d missed, %d failed",
@@ -46,6 +60,16 @@ class Ticker:
                 len(report.missed),
                 len(report.failed),
             )
+
+    def _wake_at(self, moment: datetime | None) -> None:
+        """Bring the next tick forward to ``moment`` (simulated time) if it comes sooner."""
+        if moment is None or not self._scheduler.running:
+            return
+        seconds = max((moment - self.clock.now()).total_seconds(), 0.0) / self.speed
+        if seconds >= self.interval_seconds:
+            return
+        at = datetime.now(UTC) + timedelta(seconds=max(seconds, MIN_GAP))
+        self._scheduler.modify_job(TICK_JOB_ID, next_run_time=at)
 
     def start(self) -> None:
         """Register the tick job (a stable id) and start ticking at once."""

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.engine.interfaces import DBAPICursor
 
 from bot.adapters.memory import Said
-from bot.core.delivery import Deliverer
-from bot.core.models import Message
+from bot.core.delivery import Deliverer, TickReport
+from bot.core.models import Message, Place
 from bot.store.models import Delivery, Run
 
 from .harness import Harness
@@ -166,9 +166,11 @@ async def test_a_crash_after_sending_does_not_send_twice(harness: Harness) -> No
     rows = await ledger(harness)
     assert next(r.status for r in rows if r.kind == "kickoff") == "claimed"
 
-    harness.clock.advance(timedelta(minutes=5))
+    harness.clock.advance(timedelta(seconds=20))
     assert (await harness.deliverer.tick()).sent == []  # the dead worker's claim still holds
-    harness.clock.advance(timedelta(minutes=6))
+    lapse = await harness.deliverer.next_wake()
+    assert lapse == datetime(2026, 10, 5, 16, 30, 30, tzinfo=UTC)  # the ticker wakes for it
+    harness.clock.advance(timedelta(seconds=11))  # 31 s after the claim: taken over
     report = await harness.deliverer.tick()
     assert len(report.sent) == 5
     assert len(harness.chat.channel_posts()) == 1
@@ -314,3 +316,39 @@ async def test_each_reminder_dm_is_a_row_of_its_own_and_one_failure_repeats_none
     }
     dms = Counter(s.to for s in adapter.said if s.kind == "dm" and "nudge" in s.text)
     assert dms == {"U-bob": 1, "U-cy": 1, "U-dee": 1}
+
+
+async def test_a_live_worker_keeps_its_claims_while_a_send_takes_long(harness: Harness) -> None:
+    """Claims are short (30 s) and renewed by a heartbeat: only a dead worker's lapse."""
+    await harness.chat.command("plan mml-berlin-mondays", by="ada")
+    harness.clock.set(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
+    adapter = harness.chat.adapter
+    slow = Deliverer(
+        sessionmaker=harness.bot.sessionmaker,
+        clock=harness.clock,
+        adapters={"memory": adapter},
+        worker="slow",
+        heartbeat_seconds=0.01,
+    )
+    other = Deliverer(
+        sessionmaker=harness.bot.sessionmaker,
+        clock=harness.clock,
+        adapters={"memory": adapter},
+        worker="other",
+    )
+    real_post = adapter.post
+    stolen: list[TickReport] = []
+
+    async def slow_post(place: Place, message: Message, *, key: str | None = None) -> str:
+        harness.clock.advance(timedelta(seconds=40))  # longer than the lease itself
+        await asyncio.sleep(0.1)  # a slow platform; the heartbeat renews meanwhile
+        stolen.append(await other.tick())  # another process looks for lapsed claims
+        adapter.post = real_post  # type: ignore[method-assign]
+        return await real_post(place, message, key=key)
+
+    adapter.post = slow_post  # type: ignore[method-assign]
+    report = await slow.tick()
+    assert stolen[0].sent == []  # nothing was taken from the live worker
+    assert len(report.sent) == 5
+    keys = [s.key for s in adapter.said if s.key]
+    assert len(keys) == len(set(keys)) == 5
