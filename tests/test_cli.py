@@ -37,6 +37,7 @@ def run(*args: str) -> tuple[int, str]:
         ["schedule", "validate"],
         ["db"],
         ["db", "upgrade"],
+        ["status"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -162,3 +163,20 @@ def test_db_upgrade_creates_a_missing_studybot_home(
     code, output = run("db", "upgrade")
     assert code == 0, output
     assert (home / "studybot.db").exists()
+
+
+def test_status_counts_the_ledger_per_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDYBOT_HOME", str(tmp_path))
+    code, output = run("status")
+    assert code == 0 and "No group has posts in the ledger yet" in output
+    chat = "/study start mml\n/study pause\n"  # the first meeting is days ahead: all held
+    result = runner.invoke(app, ["console", "--as", "ada"], input=chat)
+    assert result.exit_code == 0, result.output
+    code, output = run("status")
+    assert code == 0, output
+    row = next(line for line in output.splitlines() if "console #study-group" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    # group, pending, late, held, failed, missed, sent, oldest waiting
+    assert cells[1:7] == ["0", "0", "95", "0", "0", "0"]

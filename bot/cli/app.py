@@ -13,6 +13,7 @@ from bot.cli.content import schedule_app, syllabus_app
 from bot.cli.database import db_app
 from bot.cli.demo import demo_command
 from bot.cli.serve import run_command
+from bot.cli.status import status_command
 from bot.runtime.settings import Settings
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(slack_app, name="slack")
 app.command("console")(console_command)
 app.command("demo")(demo_command)
 app.command("run")(run_command)
+app.command("status")(status_command)
 
 
 def main() -> None:

@@ -23,7 +23,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; safe to run on every start."""
+    """Bring the database to ``revision``; safe to run on every start, and quick when the
+    database is at the newest revision already (Alembic is not run at all)."""
+    if revision == "head" and await current_revision(engine) == head_revision():
+        return
     async with engine.begin() as connection:
         await connection.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
 
