@@ -40,6 +40,7 @@ class MemoryAdapter:
     """The ``memory`` platform: every post, thread, reply, DM and edit is kept in ``said``."""
 
     platform = "memory"
+    channel_rate: float | None = None  # nothing limits a local chat
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.said: list[Said] = []

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -102,6 +103,8 @@ class Deliverer:
         lease: timedelta = timedelta(seconds=30),
         heartbeat_seconds: float = 10.0,
         batch: int = 200,
+        in_flight: int = 16,
+        pace_channels: bool = True,
         gate: WriteGate | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
@@ -111,6 +114,9 @@ class Deliverer:
         self.lease = lease  # a dead process's claims are taken over once this has passed
         self.heartbeat_seconds = heartbeat_seconds  # real seconds between renewals of a claim
         self.batch = batch
+        self.in_flight = in_flight  # channels sending at the same time
+        self.pace_channels = pace_channels  # off for --fast trials: see runtime.lifespan
+        self._limiters: dict[tuple[str, str, str], AsyncLimiter] = {}
         self.gate = gate or WriteGate(serial=False)
 
     def due_query(
@@ -159,15 +165,39 @@ class Deliverer:
         return report
 
     async def _deliver_batch(self, claimed: list[Delivery], report: TickReport) -> None:
+        """Each run's rows in order (a kickoff before its threads), runs side by side: a slow
+        or rate-limited channel holds up only itself."""
         now = self.clock.now()
-        late_by_run: dict[int, list[Delivery]] = defaultdict(list)
+        by_run: dict[int, list[Delivery]] = defaultdict(list)
         for row in claimed:
-            outcome = await self._deliver(row, now)
+            by_run[row.run_id].append(row)
+        in_flight = asyncio.Semaphore(self.in_flight)
+
+        async def deliver_run(rows: list[Delivery]) -> list[tuple[Delivery, Outcome]]:
+            async with in_flight:
+                return [(row, await self._deliver(row, now)) for row in rows]
+
+        if len(by_run) == 1:  # one channel: nothing to run side by side
+            outcomes = [[(row, await self._deliver(row, now)) for row in claimed]]
+        else:
+            outcomes = await asyncio.gather(*(deliver_run(rows) for rows in by_run.values()))
+        late_by_run: dict[int, list[Delivery]] = defaultdict(list)
+        for row, outcome in (pair for run in outcomes for pair in run):
             report.add(outcome, delivery_key(row))
             if outcome == Outcome.LATE and row.kind not in DIRECT:
                 late_by_run[row.run_id].append(row)
         for run_id, rows in late_by_run.items():
             await self._tell_organizers(run_id, rows, now)
+
+    def _pace(self, adapter: Adapter, place: Place) -> AsyncLimiter | None:
+        """The channel's limiter at the platform's published rate (None: no pacing)."""
+        rate = adapter.channel_rate
+        if rate is None or not self.pace_channels:
+            return None
+        key = (place.platform, place.workspace, place.channel)
+        if key not in self._limiters:
+            self._limiters[key] = AsyncLimiter(1, 1 / rate)
+        return self._limiters[key]
 
     @asynccontextmanager
     async def _heartbeat(self) -> AsyncIterator[None]:
@@ -253,6 +283,9 @@ class Deliverer:
                             outcome=Outcome.RETRY,
                             count_attempt=False,
                         )
+                    pace = self._pace(adapter, place) if row.target is None else None
+                    if pace is not None:  # a DM is not the channel's
+                        await pace.acquire()
                     ref = await send(adapter, place, composed, key)
                     follow_ups, question_ref = composed.follow_ups, composed.question_ref
             except Exception as error:  # a platform failure: try again next tick

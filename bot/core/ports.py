@@ -74,6 +74,9 @@ class Adapter(Protocol):
     """
 
     platform: str
+    # Posts per second the platform accepts in one channel (Slack: about 1), or None when the
+    # platform's client paces itself or nothing limits it. The ledger paces each channel to it.
+    channel_rate: float | None
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
         """Post ``message`` in the channel of ``place``; ``key`` marks a scheduled post."""

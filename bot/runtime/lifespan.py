@@ -71,6 +71,9 @@ async def running(
             worker=f"{socket.gethostname()}:{os.getpid()}",
             gate=gate,
             **claim_timing(speed),
+            # Platform limits are in real time; a --fast trial (a week a minute) cannot keep to
+            # them and still post on its simulated schedule, so it leaves 429s to the clients.
+            pace_channels=speed <= 1,
         )
         bot = StudyBot(
             sessionmaker=sessionmaker,

@@ -84,6 +84,7 @@ async def slack_bot(
     clock_start: datetime = START,
     schedules: Path | None = None,
     socket_mode: bool = False,
+    channel_rate: float = 100.0,  # Slack allows about 1/s; tests that do not check pacing hurry
 ) -> AsyncIterator[SlackHarness]:
     standin = SlackStandIn()
     await standin.start()
@@ -94,6 +95,7 @@ async def slack_bot(
         app_token=APP_TOKEN if socket_mode else None,
         api_url=standin.api_url,
         port=0,
+        channel_rate=channel_rate,
     )
     adapter = SlackAdapter(settings=settings, host="127.0.0.1")
     clock = FakeClock(clock_start)

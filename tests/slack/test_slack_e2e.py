@@ -230,6 +230,13 @@ async def play_a_whole_group(standin: SlackStandIn, bot: BotProcess) -> None:
     await standin.wait_for(
         lambda: standin.thread(channel, question["ts"]), what="the question's thread"
     )
+    await wait_row(  # and recorded: answers count from here on
+        bot,
+        standin,
+        "SELECT thread_ref FROM questions WHERE thread_ref IS NOT NULL",
+        lambda r: len(r) == 1,
+        "the question's thread recorded",
+    )
 
     # Cy answers in the thread; Bea marks the answer with ✅, which resolves the question.
     answer_ts, _ = await slack.reply(

@@ -98,6 +98,7 @@ class ConsoleAdapter:
     """The ``console`` platform: prints every message with a ref the person can type back."""
 
     platform = "console"
+    channel_rate: float | None = None  # nothing limits a local chat
 
     def __init__(
         self,

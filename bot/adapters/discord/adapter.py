@@ -52,6 +52,7 @@ class DiscordAdapter:
     """The core's posts, threads, DMs and edits on Discord; ``start`` brings its events in."""
 
     platform = PLATFORM
+    channel_rate: float | None = None  # discord.py waits out each route's bucket itself
 
     def __init__(
         self,

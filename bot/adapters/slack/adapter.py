@@ -138,6 +138,7 @@ class SlackAdapter:
     def __init__(self, *, settings: SlackSettings, host: str = "0.0.0.0") -> None:
         self.settings = settings
         self.host = host
+        self.channel_rate: float | None = settings.channel_rate
         self.retry_handlers = retry_handlers()
         self.client = AsyncWebClient(
             token=settings.bot_token, base_url=settings.api_url, retry_handlers=self.retry_handlers

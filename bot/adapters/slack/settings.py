@@ -36,6 +36,8 @@ class SlackSettings:
     app_token: str | None = field(repr=False)  # set: Socket Mode
     api_url: str  # ends with "/", as slack_sdk joins it with the method name
     port: int
+    # chat.postMessage: about one message per second per channel (Slack's published limit).
+    channel_rate: float = 1.0
 
     @property
     def socket_mode(self) -> bool:
@@ -67,6 +69,19 @@ def _port(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SlackConfigError("PORT must be a TCP port number between 1 and 65535.")
     return int(raw)
+
+
+def _rate(raw: str) -> float:
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise SlackConfigError(
+            "SLACK_CHANNEL_RATE must be the posts per second allowed in one channel, a number "
+            "above 0 such as 1 (Slack's published limit)."
+        )
+    return rate
 
 
 def settings_from_env(env: Mapping[str, str]) -> SlackSettings | None:
@@ -105,4 +120,5 @@ def settings_from_env(env: Mapping[str, str]) -> SlackSettings | None:
         app_token=app_token,
         api_url=_api_url(env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL),
         port=_port(env.get("PORT", "").strip() or str(DEFAULT_PORT)),
+        channel_rate=_rate(env.get("SLACK_CHANNEL_RATE", "").strip() or "1"),
     )

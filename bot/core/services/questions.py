@@ -14,11 +14,16 @@ from bot.store.models import Answer, Member, Question, Run
 async def question_in_thread(
     db: AsyncSession, run_ids: list[int], thread_ref: str
 ) -> Question | None:
-    """The question whose thread is ``thread_ref``, among these runs."""
+    """The question whose thread is ``thread_ref``, among these runs. A thread named by its
+    parent (Slack's are; so are Discord threads started from a message) is matched by the
+    question's post too, which is recorded a moment before its thread."""
     if not run_ids:
         return None
     return await db.scalar(
-        select(Question).where(Question.run_id.in_(run_ids), Question.thread_ref == thread_ref)
+        select(Question).where(
+            Question.run_id.in_(run_ids),
+            (Question.thread_ref == thread_ref) | (Question.message_ref == thread_ref),
+        )
     )
 
 
