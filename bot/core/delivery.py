@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.composer import Row, compose, send
 from bot.core.models import Place
 from bot.core.ports import Adapter, Clock
-from bot.core.services import groups, runs
-from bot.core.services.ledger import write_rows
-from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, Role, RunStatus
+from bot.core.services import runs
+from bot.core.services.ledger import write_notices, write_rows
+from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
 from bot.store.engine import WriteGate
 from bot.store.models import Delivery, Group, Meeting, Question, Run
 
@@ -103,7 +103,7 @@ class Deliverer:
         lease: timedelta = timedelta(seconds=30),
         heartbeat_seconds: float = 10.0,
         batch: int = 200,
-        in_flight: int = 16,
+        in_flight: int = 100,
         pace_channels: bool = True,
         gate: WriteGate | None = None,
     ) -> None:
@@ -114,9 +114,9 @@ class Deliverer:
         self.lease = lease  # a dead process's claims are taken over once this has passed
         self.heartbeat_seconds = heartbeat_seconds  # real seconds between renewals of a claim
         self.batch = batch
-        self.in_flight = in_flight  # channels sending at the same time
+        self.in_flight = in_flight  # channels sending at the same time (most wait their turn)
         self.pace_channels = pace_channels  # off for --fast trials: see runtime.lifespan
-        self._limiters: dict[tuple[str, str, str], AsyncLimiter] = {}
+        self._limiters: dict[tuple[str, ...], AsyncLimiter] = {}
         self.gate = gate or WriteGate(serial=False)
 
     def due_query(
@@ -187,17 +187,27 @@ class Deliverer:
             if outcome == Outcome.LATE and row.kind not in DIRECT:
                 late_by_run[row.run_id].append(row)
         for run_id, rows in late_by_run.items():
-            await self._tell_organizers(run_id, rows, now)
+            async with self.gate, self.sessionmaker.begin() as db:
+                await write_notices(db, run_id=run_id, missed=rows, now=now)
 
-    def _pace(self, adapter: Adapter, place: Place) -> AsyncLimiter | None:
-        """The channel's limiter at the platform's published rate (None: no pacing)."""
-        rate = adapter.channel_rate
+    def _limiter(self, key: tuple[str, ...], rate: float | None) -> AsyncLimiter | None:
         if rate is None or not self.pace_channels:
             return None
-        key = (place.platform, place.workspace, place.channel)
         if key not in self._limiters:
             self._limiters[key] = AsyncLimiter(1, 1 / rate)
         return self._limiters[key]
+
+    async def _pace(self, adapter: Adapter, place: Place, *, direct: bool) -> None:
+        """Wait for the channel's turn (not for a DM) and the workspace's, at the platform's
+        published rates."""
+        workspace = (place.platform, place.workspace)
+        channel = (*workspace, place.channel)
+        for limiter in (
+            None if direct else self._limiter(channel, adapter.channel_rate),
+            self._limiter(workspace, adapter.workspace_rate),
+        ):
+            if limiter is not None:
+                await limiter.acquire()
 
     @asynccontextmanager
     async def _heartbeat(self) -> AsyncIterator[None]:
@@ -238,81 +248,80 @@ class Deliverer:
         return min((t for t in (due, lapse) if t is not None), default=None)
 
     async def _deliver(self, row: Delivery, now: datetime) -> Outcome:
+        """Check, look up, compose, send, record: no database session stays open across a
+        platform call (or while a channel waits its turn)."""
         async with self.sessionmaker() as db:
             run = await db.get(Run, row.run_id)
             meeting = await db.get(Meeting, row.meeting_id)
             assert run is not None and meeting is not None
             group = await db.get(Group, run.group_id)
             assert group is not None
-            if row.kind != DeliveryKind.NOTICE:  # a notice is about the run; it goes out anyway
-                if run.status == RunStatus.PAUSED:
-                    return await self._finish(
-                        row, status=DeliveryStatus.HELD, outcome=Outcome.RETRY
-                    )
-                if run.status not in OPEN_RUN:
-                    return await self._finish(
-                        row,
-                        status=DeliveryStatus.MISSED,
-                        outcome=Outcome.MISSED,
-                        error=f"run {run.status}",
-                    )
-            if now - row.due_at > runs.spec_of(run).grace:
-                return await self._finish(
-                    row, status=DeliveryStatus.MISSED, outcome=Outcome.LATE, error="too late"
-                )
-            adapter = self.adapters.get(group.platform)
-            if adapter is None:
-                return await self._finish(
-                    row, status=DeliveryStatus.PENDING, outcome=Outcome.RETRY, error="no adapter"
-                )
-            place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
-            key = delivery_key(row)
-            follow_ups: tuple[dict[str, Any], ...] = ()
-            question_ref: str | None = None
-            try:
-                # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
-                looked_up = row.attempts > 1 and row.target is None
-                ref = await adapter.find_post(place, key) if looked_up else None
-                if ref is None:
+        stop = self._stop(row, run, now)
+        if stop is not None:
+            return await self._finish(row, **stop)
+        adapter = self.adapters.get(group.platform)
+        if adapter is None:
+            return await self._finish(
+                row, status=DeliveryStatus.PENDING, outcome=Outcome.RETRY, error="no adapter"
+            )
+        place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
+        key = delivery_key(row)
+        follow_ups: tuple[dict[str, Any], ...] = ()
+        question_ref: str | None = None
+        try:
+            # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
+            looked_up = row.attempts > 1 and row.target is None
+            ref = await adapter.find_post(place, key) if looked_up else None
+            if ref is None:
+                async with self.sessionmaker() as db:
                     it = Row(row=row, run=run, group=group, meeting=meeting, now=now)
                     composed = await compose(db, it)
-                    if composed is None:  # waits for its kickoff
-                        return await self._finish(
-                            row,
-                            status=DeliveryStatus.PENDING,
-                            outcome=Outcome.RETRY,
-                            count_attempt=False,
-                        )
-                    pace = self._pace(adapter, place) if row.target is None else None
-                    if pace is not None:  # a DM is not the channel's
-                        await pace.acquire()
-                    ref = await send(adapter, place, composed, key)
-                    follow_ups, question_ref = composed.follow_ups, composed.question_ref
-            except Exception as error:  # a platform failure: try again next tick
-                log.warning("delivery %s failed: %s", key, error)
-                status = (
-                    DeliveryStatus.FAILED
-                    if row.attempts >= MAX_ATTEMPTS
-                    else DeliveryStatus.PENDING
-                )
-                return await self._finish(
-                    row,
-                    status=status,
-                    outcome=Outcome.FAILED if status == DeliveryStatus.FAILED else Outcome.RETRY,
-                    error=str(error)[:1000],
-                )
-            await self._finish(
+                if composed is None:  # waits for its kickoff
+                    return await self._finish(
+                        row,
+                        status=DeliveryStatus.PENDING,
+                        outcome=Outcome.RETRY,
+                        count_attempt=False,
+                    )
+                await self._pace(adapter, place, direct=row.target is not None)
+                ref = await send(adapter, place, composed, key)
+                follow_ups, question_ref = composed.follow_ups, composed.question_ref
+        except Exception as error:  # a platform failure: try again next tick
+            log.warning("delivery %s failed: %s", key, error)
+            failed = row.attempts >= MAX_ATTEMPTS
+            return await self._finish(
                 row,
-                status=DeliveryStatus.SENT,
-                outcome=Outcome.SENT,
-                ref=ref,
-                now=now,
-                follow_ups=follow_ups,
-                question_ref=question_ref,
+                status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
+                outcome=Outcome.FAILED if failed else Outcome.RETRY,
+                error=str(error)[:1000],
             )
-            if row.kind == DeliveryKind.SUMMARY:
-                await self._maybe_finish_run(run, meeting, now)
-            return Outcome.SENT
+        await self._finish(
+            row,
+            status=DeliveryStatus.SENT,
+            outcome=Outcome.SENT,
+            ref=ref,
+            now=now,
+            follow_ups=follow_ups,
+            question_ref=question_ref,
+        )
+        if row.kind == DeliveryKind.SUMMARY:
+            await self._maybe_finish_run(run, meeting, now)
+        return Outcome.SENT
+
+    def _stop(self, row: Delivery, run: Run, now: datetime) -> dict[str, Any] | None:
+        """Why ``row`` is not to be sent now (how to record it), or None to send it."""
+        if row.kind != DeliveryKind.NOTICE:  # a notice is about the run; it goes out anyway
+            if run.status == RunStatus.PAUSED:
+                return {"status": DeliveryStatus.HELD, "outcome": Outcome.RETRY}
+            if run.status not in OPEN_RUN:
+                return {
+                    "status": DeliveryStatus.MISSED,
+                    "outcome": Outcome.MISSED,
+                    "error": f"run {run.status}",
+                }
+        if now - row.due_at > runs.spec_of(run).grace:
+            return {"status": DeliveryStatus.MISSED, "outcome": Outcome.LATE, "error": "too late"}
+        return None
 
     async def _finish(
         self,
@@ -367,31 +376,3 @@ class Deliverer:
                     .where(Run.id == run.id, Run.status == RunStatus.ACTIVE)
                     .values(status=RunStatus.FINISHED, ended_at=now)
                 )
-
-    async def _tell_organizers(self, run_id: int, rows: list[Delivery], now: datetime) -> None:
-        """One notice row per organizer: these posts came too late to send."""
-        oldest = min(rows, key=lambda r: r.due_at)
-        async with self.gate, self.sessionmaker.begin() as db:
-            run = await db.get(Run, run_id)
-            assert run is not None
-            group = await db.get(Group, run.group_id)
-            assert group is not None
-            organizers = [
-                m for m in await groups.current_members(db, group) if m.role == Role.ORGANIZER
-            ]
-            payload = {"count": len(rows), "oldest": oldest.due_at.isoformat()}
-            await write_rows(
-                db,
-                [
-                    {
-                        "run_id": run_id,
-                        "meeting_id": oldest.meeting_id,
-                        "kind": DeliveryKind.NOTICE,
-                        "seq": organizer.id,
-                        "target": organizer.user_id,
-                        "payload": payload,
-                        "due_at": now,
-                    }
-                    for organizer in organizers
-                ],
-            )

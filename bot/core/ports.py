@@ -77,6 +77,8 @@ class Adapter(Protocol):
     # Posts per second the platform accepts in one channel (Slack: about 1), or None when the
     # platform's client paces itself or nothing limits it. The ledger paces each channel to it.
     channel_rate: float | None
+    # Posts per second the platform accepts from the bot in one workspace, or None.
+    workspace_rate: float | None
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
         """Post ``message`` in the channel of ``place``; ``key`` marks a scheduled post."""

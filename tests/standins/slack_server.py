@@ -138,6 +138,11 @@ class SlackStandIn:
             collections.deque
         )
         self.delays: dict[str, float] = {}  # method -> seconds to take before answering
+        # Slack's own limits on chat.postMessage, enforced with 429s when set (posts per second
+        # in one channel, and across the workspace); None: not enforced.
+        self.channel_limit: float | None = None
+        self.workspace_limit: float | None = None
+        self._posted_at: dict[str, list[float]] = collections.defaultdict(list)
         # method -> what goes wrong after the call did its work: "500" answers a server error,
         # "drop" closes the connection without an answer (the post exists; the bot can't know).
         self.lost_answers: dict[str, collections.deque[str]] = collections.defaultdict(
@@ -344,6 +349,8 @@ class SlackStandIn:
         token = bearer or arguments.get("token")
         if method in self.delays:
             await asyncio.sleep(self.delays[method])  # a slow Slack, not a wait on the schedule
+        if method == "chat.postMessage" and self._over_the_limit(str(arguments.get("channel"))):
+            self.rate_limits[method].appendleft(1)
         if self.rate_limits[method]:
             retry_after = self.rate_limits[method].popleft()
             self.calls.append(Call(method, arguments, 429, False, time.monotonic()))
@@ -372,6 +379,21 @@ class SlackStandIn:
         self.calls.append(Call(method, arguments, 200, bool(answer.get("ok")), time.monotonic()))
         await self._notify()
         return web.json_response(answer)
+
+    def _over_the_limit(self, channel: str) -> bool:
+        """Whether one more post now would exceed the enforced limits (and record it if not)."""
+        now = time.monotonic()
+        for key, limit in ((channel, self.channel_limit), ("", self.workspace_limit)):
+            if limit is None:
+                continue
+            recent = [t for t in self._posted_at[key] if now - t < 1.0]
+            self._posted_at[key] = recent
+            # A second's worth of posts, plus one of slack: a paced sender's jitter is not abuse.
+            if len(recent) >= limit + 1:
+                return True
+        for key in (channel, ""):
+            self._posted_at[key].append(now)
+        return False
 
     def _blocks_ok(self, method: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
         """Slack's answer when the blocks are invalid, else None."""

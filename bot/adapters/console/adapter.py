@@ -99,6 +99,7 @@ class ConsoleAdapter:
 
     platform = "console"
     channel_rate: float | None = None  # nothing limits a local chat
+    workspace_rate: float | None = None
 
     def __init__(
         self,

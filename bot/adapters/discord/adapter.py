@@ -53,6 +53,7 @@ class DiscordAdapter:
 
     platform = PLATFORM
     channel_rate: float | None = None  # discord.py waits out each route's bucket itself
+    workspace_rate: float | None = None
 
     def __init__(
         self,

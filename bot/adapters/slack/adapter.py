@@ -139,6 +139,7 @@ class SlackAdapter:
         self.settings = settings
         self.host = host
         self.channel_rate: float | None = settings.channel_rate
+        self.workspace_rate: float | None = settings.workspace_rate
         self.retry_handlers = retry_handlers()
         self.client = AsyncWebClient(
             token=settings.bot_token, base_url=settings.api_url, retry_handlers=self.retry_handlers

@@ -38,6 +38,8 @@ class SlackSettings:
     port: int
     # chat.postMessage: about one message per second per channel (Slack's published limit).
     channel_rate: float = 1.0
+    # Posts per second across the workspace, when its admins or Slack set a ceiling; None: none.
+    workspace_rate: float | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -71,16 +73,13 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
-def _rate(raw: str) -> float:
+def _rate(name: str, raw: str, example: str) -> float:
     try:
         rate = float(raw)
     except ValueError:
         rate = 0.0
-    if not 0 < rate <= 1000:
-        raise SlackConfigError(
-            "SLACK_CHANNEL_RATE must be the posts per second allowed in one channel, a number "
-            "above 0 such as 1 (Slack's published limit)."
-        )
+    if not 0 < rate <= 10000:
+        raise SlackConfigError(f"{name} must be a number of posts per second above 0, {example}.")
     return rate
 
 
@@ -120,5 +119,14 @@ def settings_from_env(env: Mapping[str, str]) -> SlackSettings | None:
         app_token=app_token,
         api_url=_api_url(env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL),
         port=_port(env.get("PORT", "").strip() or str(DEFAULT_PORT)),
-        channel_rate=_rate(env.get("SLACK_CHANNEL_RATE", "").strip() or "1"),
+        channel_rate=_rate(
+            "SLACK_CHANNEL_RATE",
+            env.get("SLACK_CHANNEL_RATE", "").strip() or "1",
+            "such as 1 (Slack's limit in one channel)",
+        ),
+        workspace_rate=(
+            _rate("SLACK_WORKSPACE_RATE", raw, "such as 20")
+            if (raw := env.get("SLACK_WORKSPACE_RATE", "").strip())
+            else None
+        ),
     )
