@@ -27,6 +27,7 @@ from bot.adapters.console.adapter import PROMPT_MARK, ConsoleAdapter, NoSuchThre
 from bot.adapters.console.render import render_message
 from bot.adapters.console.transcript import Transcript
 from bot.cli.app import app
+from bot.cli.console import only_console
 from bot.core.clock import FakeClock, SystemClock
 from bot.core.delivery import delivery_key
 from bot.core.models import Actions, Button, Message, Paragraph, Place
@@ -455,3 +456,17 @@ def test_run_with_an_unusable_token_says_what_to_fix(
     assert "without the word 'Bot'" in result.output
     assert "secret-token-value" not in result.output
     assert "studybot console" in result.output
+
+
+def test_a_second_console_on_the_same_home_is_refused_with_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDYBOT_HOME", str(tmp_path))
+    with only_console(tmp_path):  # a console is running on this home
+        result = runner.invoke(app, ["console", "--as", "ada"], input="/study join\n")
+    assert result.exit_code == 1
+    assert "Another studybot console is running on" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "studybot.db").exists()  # it touched nothing
+    result = runner.invoke(app, ["console", "--as", "ada"], input="/study join\n")
+    assert result.exit_code == 0 and "Welcome to the study group" in result.output  # once free

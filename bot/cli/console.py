@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import getpass
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +18,31 @@ from rich.console import Console
 from bot.cli.database import database_problem
 from bot.cli.logs import quiet_logging
 from bot.cli.prompt import run_console
+from bot.domain.errors import StudybotError
 from bot.runtime.settings import Settings
 from bot.runtime.timeline import choose_timeline, parse_moment
+
+LOCK_FILE = "console.lock"
+
+
+class HomeInUse(StudybotError):
+    """Another console holds this STUDYBOT_HOME."""
+
+
+@contextmanager
+def only_console(home: Path) -> Iterator[None]:
+    """Hold STUDYBOT_HOME for this console: two consoles on one home would hand out the same
+    refs and each send what the other already sent. The kernel lets go of the lock when the
+    process ends, however it ends."""
+    with (home / LOCK_FILE).open("a+") as file:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HomeInUse(
+                f"Another studybot console is running on {home.resolve()}. Quit it first, or "
+                "give this one a home of its own: STUDYBOT_HOME=/some/folder studybot console"
+            ) from None
+        yield
 
 
 def _default_name(settings: Settings) -> str:
@@ -76,17 +102,21 @@ def console_command(
     home = settings.home
     try:
         home.mkdir(parents=True, exist_ok=True)
-        timeline = choose_timeline(home=home, fast=fast, start_at=origin)
-        asyncio.run(
-            run_console(
-                name=(name or _default_name(settings)).strip() or "you",
-                settings=settings,
-                timeline=timeline,
-                console=console,
-                transcript=transcript,
-                interactive=interactive,
+        with only_console(home):
+            timeline = choose_timeline(home=home, fast=fast, start_at=origin)
+            asyncio.run(
+                run_console(
+                    name=(name or _default_name(settings)).strip() or "you",
+                    settings=settings,
+                    timeline=timeline,
+                    console=console,
+                    transcript=transcript,
+                    interactive=interactive,
+                )
             )
-        )
+    except HomeInUse as error:
+        console.print(str(error), markup=False)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         console.print()
         raise typer.Exit(130) from None
