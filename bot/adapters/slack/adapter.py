@@ -88,36 +88,28 @@ def repeatable(request: HttpRequest) -> bool:
     return "/api/" in path and path.rsplit("/", 1)[-1] in REPEATABLE
 
 
-class RepeatableConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+class OnlyRepeatable(AsyncRetryHandler):
+    """Mixed into a retry handler: it retries only calls that change nothing."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return repeatable(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class RepeatableConnectionErrorRetryHandler(OnlyRepeatable, AsyncConnectionErrorRetryHandler):
     """Retries a lost connection, for repeatable calls only."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return repeatable(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
-
-class RepeatableServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+class RepeatableServerErrorRetryHandler(OnlyRepeatable, AsyncServerErrorRetryHandler):
     """Retries a 500 or 503, for repeatable calls only."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return repeatable(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
