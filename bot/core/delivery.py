@@ -1,4 +1,4 @@
-"""The delivery ledger: every scheduled post is claimed, sent and recorded exactly once.
+"""The delivery ledger: every post is claimed, sent and recorded exactly once.
 
 A tick claims due rows in one transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two bot
 processes never claim the same row), then sends them one by one and records the platform's

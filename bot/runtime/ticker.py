@@ -1,4 +1,5 @@
-"""APScheduler wiring: one interval job, the delivery tick, registered with a stable id.
+"""APScheduler wiring: one job, the delivery tick, registered with a stable id, brought forward
+when the ledger says a post falls due sooner.
 
 The job store is not trusted to remember anything: what must be posted lives in the delivery
 ledger, so a restart only needs the job to start ticking again.

@@ -1,4 +1,4 @@
-"""The `/study ...` grammar (bot/core/commands.py), which every chat platform shares.
+"""The `/study ...` grammar (bot/core/grammar.py), which every chat platform shares.
 
 `parse` turns what a member typed into a typed command, or raises `CommandError` with a message
 that is shown to the member as is: it carries the usage line of the command they tried and, for

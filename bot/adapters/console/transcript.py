@@ -2,7 +2,7 @@
 
 Each line is written, flushed and fsynced before the post counts as made, so after the process
 is killed the file still tells ``ConsoleAdapter.find_post`` which scheduled posts went out: the
-delivery ledger asks exactly that before it sends a post a second time (see bot/delivery.py).
+delivery ledger asks exactly that before it sends a post a second time (see bot/core/delivery.py).
 """
 
 from __future__ import annotations

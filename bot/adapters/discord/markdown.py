@@ -12,7 +12,7 @@ import re
 
 from discord.utils import escape_markdown
 
-# `$$...$$`, `$...$` and `code` spans, in the order they appear (as bot/render/text.py).
+# `$$...$$`, `$...$` and `code` spans, in the order they appear (as bot/adapters/console/render.py).
 _SPANS = re.compile(r"(\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`)")
 
 

@@ -1,4 +1,4 @@
-"""Check-ins: one per member per session; a new one replaces the earlier one."""
+"""Check-ins: one per member per meeting; a new one replaces the earlier one."""
 
 from __future__ import annotations
 

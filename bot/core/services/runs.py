@@ -1,4 +1,4 @@
-"""Runs: a group reading a syllabus on a schedule, its dated sessions and its delivery ledger."""
+"""Runs: a group reading a syllabus on a schedule, its dated meetings and its delivery ledger."""
 
 from __future__ import annotations
 
