@@ -157,11 +157,15 @@ class Deliverer:
         (a reminder's DMs, notices to organizers); each row at most once per tick. ``only``
         limits it to those rows (the ones a command just wrote, sent right after its commit)."""
         report = TickReport()
+        claimed = await self.claim(self.clock.now(), only=only)
+        if not claimed:  # the idle tick: one query, nothing else started
+            return report
         done: set[int] = set()
         async with self._heartbeat():
-            while claimed := await self.claim(self.clock.now(), done=done, only=only):
+            while claimed:
                 done.update(row.id for row in claimed)
                 await self._deliver_batch(claimed, report)
+                claimed = await self.claim(self.clock.now(), done=done, only=only)
         return report
 
     async def _deliver_batch(self, claimed: list[Delivery], report: TickReport) -> None:
@@ -178,7 +182,7 @@ class Deliverer:
                 return [(row, await self._deliver(row, now)) for row in rows]
 
         if len(by_run) == 1:  # one channel: nothing to run side by side
-            outcomes = [[(row, await self._deliver(row, now)) for row in claimed]]
+            outcomes = [await deliver_run(claimed)]
         else:
             outcomes = await asyncio.gather(*(deliver_run(rows) for rows in by_run.values()))
         late_by_run: dict[int, list[Delivery]] = defaultdict(list)
