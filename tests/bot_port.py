@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from bot.core.catalog import StoredCatalog
 from bot.core.models import Message
-from bot.core.ports import Catalog, EventHandler
-from bot.domain.syllabus import Library
+from bot.core.ports import NO_METER, Catalog, EventHandler, Meter
+from bot.domain.library import Library
 
 from .conftest import CONTENT, SCHEDULES
 
@@ -20,6 +20,7 @@ class HandlerOnly:
     catalog: Catalog = field(
         default_factory=lambda: StoredCatalog(library=Library(CONTENT), schedules=SCHEDULES)
     )
+    meter: Meter = NO_METER
 
     async def home(self, *, platform: str, workspace: str, user_id: str) -> Message:
         return Message(text="You are in no study group yet.")

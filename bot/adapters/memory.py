@@ -42,6 +42,7 @@ class MemoryAdapter:
     platform = "memory"
     channel_rate: float | None = None  # nothing limits a local chat
     workspace_rate: float | None = None
+    connected = True  # a local chat: nothing to connect to
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.said: list[Said] = []

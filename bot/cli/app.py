@@ -1,22 +1,80 @@
-"""The ``studybot`` command: one typer app; every command lives in a module of its own."""
+"""The ``studybot`` command: one typer app; every command lives in a module of its own.
+
+A command's module is imported only when that command runs (or a help page lists it): the
+console, the demo, the tables and Alembic cost ``studybot run`` nothing, and its start stays
+short. This is click's "lazily loading subcommands" pattern, applied to typer's group.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+from difflib import get_close_matches
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from bot.adapters.discord.cli import app as discord_app
-from bot.adapters.slack.cli import slack_app
-from bot.cli.console import console_command
-from bot.cli.content import schedule_app, syllabus_app
-from bot.cli.database import db_app
-from bot.cli.demo import demo_command
-from bot.cli.serve import run_command
-from bot.cli.status import status_command
+from bot.core.errors import ConfigError
 from bot.runtime.settings import Settings
 
+# Every command, in the order ``studybot --help`` lists them (typer's: commands, then groups):
+# the module and the attribute defining it, a command function or a typer app (a group).
+COMMANDS = {
+    "console": ("bot.cli.console", "console_command"),
+    "demo": ("bot.cli.demo", "demo_command"),
+    "run": ("bot.cli.serve", "run_command"),
+    "status": ("bot.cli.status", "status_command"),
+    "syllabus": ("bot.cli.content", "syllabus_app"),
+    "schedule": ("bot.cli.content", "schedule_app"),
+    "db": ("bot.cli.database", "db_app"),
+    "discord": ("bot.adapters.discord.cli", "app"),
+    "slack": ("bot.adapters.slack.cli", "slack_app"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """The commands of ``COMMANDS``, each built from its module the first time it is needed."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        """Every command's name, without importing any of them."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        """The command called ``cmd_name``, imported and built now if it was not yet."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)  # type: ignore[return-value]
+
+    def resolve_command(
+        self, ctx: typer.Context, args: list[str]
+    ) -> tuple[str | None, Any, list[str]]:
+        """As typer's; for a mistyped name, the close ones are built first, so that typer's
+        "Did you mean ...?" finds them among the commands it has."""
+        if args and args[0] not in COMMANDS:
+            for name in get_close_matches(args[0], COMMANDS):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """Import the module of command ``name`` and build it as typer would have at ``add_typer``
+    or ``command``."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    command = typer.main.get_command(single)
+    assert isinstance(command, TyperCommand)  # one command and no callback: typer's own command
+    return command
+
+
 app = typer.Typer(
+    cls=LazyCommands,
     help="studybot: run a textbook study group on Slack or Discord, week by week.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -28,18 +86,13 @@ app = typer.Typer(
 def read_settings(ctx: typer.Context) -> None:
     """studybot: run a textbook study group on Slack or Discord, week by week."""
     # The one place that reads the environment; every command gets it as ``ctx.obj``.
-    ctx.obj = Settings.from_env(os.environ)
+    try:
+        ctx.obj = Settings.from_env(os.environ)
+    except ConfigError as error:  # a setting that cannot work: its sentence, no traceback
+        from bot.cli.output import say  # rich is loaded only when there is something to say
 
-
-app.add_typer(syllabus_app, name="syllabus")
-app.add_typer(schedule_app, name="schedule")
-app.add_typer(db_app, name="db")
-app.add_typer(discord_app, name="discord")
-app.add_typer(slack_app, name="slack")
-app.command("console")(console_command)
-app.command("demo")(demo_command)
-app.command("run")(run_command)
-app.command("status")(status_command)
+        say(str(error))
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

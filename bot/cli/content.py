@@ -13,8 +13,9 @@ from bot.cli import tables
 from bot.cli.output import out, say
 from bot.domain.datafile import DataFileError, read_yaml
 from bot.domain.datafile import report as problem_report
+from bot.domain.library import Library
 from bot.domain.schedule_check import check_schedule
-from bot.domain.syllabus import Library, load_syllabus
+from bot.domain.syllabus import load_syllabus
 from bot.runtime.settings import Settings
 
 syllabus_app = typer.Typer(help="List, show and validate syllabi (content/).", no_args_is_help=True)

@@ -31,8 +31,8 @@ from bot.cli.output import out, say
 from bot.core.clock import FakeClock
 from bot.domain.datafile import DataFileError
 from bot.domain.errors import StudybotError
+from bot.domain.library import Library
 from bot.domain.states import DeliveryStatus
-from bot.domain.syllabus import Library
 from bot.runtime.lifespan import App, running
 from bot.runtime.settings import Settings
 from bot.store.models import Delivery, Meeting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 from datetime import datetime
 from typing import Annotated
@@ -11,10 +12,11 @@ import typer
 
 from bot.adapters.registry import configured_adapters
 from bot.cli.database import database_problem
+from bot.cli.logs import service_logging
 from bot.cli.output import say
 from bot.core.errors import PlatformConfigError
 from bot.core.ports import Adapter
-from bot.runtime.lifespan import running
+from bot.runtime.lifespan import claim_timing, running
 from bot.runtime.settings import Settings
 from bot.runtime.timeline import choose_timeline, parse_moment
 
@@ -30,6 +32,7 @@ TRY_LOCALLY = (
     "  studybot console   a study-group channel in your terminal\n"
     "  studybot demo      a simulated cohort reading for a few weeks, in seconds"
 )
+SHORT_LEASE = 1.0  # real seconds; a claim that lapses sooner must not wait on an import (below)
 
 
 async def serve(
@@ -41,6 +44,12 @@ async def serve(
 ) -> None:
     """Run until SIGINT or SIGTERM; everything is released in order on the way out."""
     timeline = choose_timeline(home=settings.home, fast=fast, start_at=start_at)
+    speed = timeline.factor or 1.0
+    if claim_timing(speed)["lease"].total_seconds() / speed < SHORT_LEASE:
+        # The syllabus and schedule models (pydantic, yaml) load on first use, a fraction of a
+        # second on a busy machine. A --fast clock lets a post's claim lapse sooner than that,
+        # so there they load now, before the first claim, and not in the middle of a post.
+        importlib.import_module("bot.domain.schedule_check")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -50,7 +59,7 @@ async def serve(
         adapters=adapters,
         clock=timeline.clock,
         tick_seconds=timeline.tick_seconds,
-        speed=timeline.factor or 1.0,
+        speed=speed,
     ):
         await stop.wait()
 
@@ -77,6 +86,7 @@ def run_command(
             say(f"  {setting:<22}{meaning}")
         say(TRY_LOCALLY)
         raise typer.Exit(1)
+    service_logging(settings.log_format)  # LOG_FORMAT: JSON lines or readable ones, on stderr
     try:
         asyncio.run(
             serve(

@@ -40,7 +40,9 @@ async def ledger_by_group(settings: Settings, now: datetime) -> list[GroupLedger
             late = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now)
             rows = await db.execute(
                 select(
+                    Group.id,
                     Group.platform,
+                    Group.workspace,
                     Group.channel,
                     Delivery.status,
                     late,
@@ -49,14 +51,21 @@ async def ledger_by_group(settings: Settings, now: datetime) -> list[GroupLedger
                 )
                 .join(Run, Run.id == Delivery.run_id)
                 .join(Group, Group.id == Run.group_id)
-                .group_by(Group.platform, Group.channel, Delivery.status, late)
-                .order_by(Group.platform, Group.channel)
+                .group_by(Group.id, Delivery.status, late)
+                .order_by(Group.platform, Group.channel, Group.workspace)
             )
-            found: dict[str, GroupLedger] = {}
-            for platform, channel, status, is_late, count, oldest in rows.all():
-                entry = found.setdefault(
-                    f"{platform} #{channel}", GroupLedger(f"{platform} #{channel}")
-                )
+            found: dict[int, GroupLedger] = {}
+            result = rows.all()
+            # Channel ids are unique within a workspace; name the workspace when two groups
+            # would otherwise look alike.
+            seen: dict[tuple[str, str], set[str]] = {}
+            for _, platform, workspace, channel, *_rest in result:
+                seen.setdefault((platform, channel), set()).add(workspace)
+            for group_id, platform, workspace, channel, status, is_late, count, oldest in result:
+                name = f"{platform} #{channel}"
+                if len(seen[(platform, channel)]) > 1:
+                    name = f"{platform} {workspace} #{channel}"
+                entry = found.setdefault(group_id, GroupLedger(name))
                 column = "late" if is_late else str(status)
                 if column == "claimed":
                     column = "pending"  # being sent right now
@@ -84,7 +93,16 @@ def status_command(ctx: typer.Context) -> None:
     if not groups:
         say("No group has posts in the ledger yet. Start one with /study start in a channel.")
         return
-    table = Table(title="Posts in the delivery ledger", title_justify="left")
+    table = Table(
+        title="Posts in the delivery ledger",
+        title_justify="left",
+        caption=(
+            "pending: not due yet, or being sent; late: due and not sent yet; held: the run is "
+            "paused; failed: the platform kept refusing; missed: never to be sent (the run "
+            "ended, or the bot was down past the grace period)"
+        ),
+        caption_justify="left",
+    )
     for column in ("group", *COLUMNS, "oldest waiting (UTC)"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for group in groups:

@@ -11,8 +11,9 @@ from rich.text import Text
 
 from bot.domain.calendar import PlannedMeeting
 from bot.domain.datafile import DataFileError
+from bot.domain.library import Library
 from bot.domain.schedule_check import LoadedSchedule
-from bot.domain.syllabus import Library, Reading, Syllabus
+from bot.domain.syllabus import Reading, Syllabus
 
 
 def syllabus_table(library: Library) -> Table:

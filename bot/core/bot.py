@@ -10,12 +10,17 @@ answered with an apology.
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import bindparam
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from bot.core import grammar, replies
 from bot.core.catalog import StoredCatalog
@@ -36,10 +41,11 @@ from bot.core.models import (
     ThreadMessageEvent,
     say,
 )
-from bot.core.ports import Adapter, Clock
-from bot.domain.syllabus import Library
+from bot.core.ports import NO_METER, Adapter, Clock, Meter
+from bot.domain.library import Library
 from bot.store.engine import WriteGate, is_busy
 from bot.store.models import ProcessedEvent
+from bot.store.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,24 @@ EVENTS: dict[type[Incoming], Callable[[Context, Any], Awaitable[Reply | None]]] 
     MembershipEvent: membership.on_membership,
     FileEvent: syllabi.on_file,
 }
+# What the meter calls an event that is not a command (a command goes by its word).
+EVENT_NAMES = {
+    ActionEvent: "button",
+    ThreadMessageEvent: "thread_message",
+    ReactionEvent: "reaction",
+    MembershipEvent: "membership",
+    FileEvent: "file",
+}
+
+
+def event_name(event: Incoming) -> str:
+    """A short name for timing ``event``, from a small fixed set: the command word (``checkin``),
+    ``unknown`` for a word the grammar does not know, or the kind of event."""
+    if not isinstance(event, CommandEvent):
+        return EVENT_NAMES.get(type(event), "other")
+    words = re.sub(r"^/?study\b", "", event.text.strip(), flags=re.IGNORECASE).split()
+    word = grammar.ALIASES.get(words[0].lower(), words[0].lower()) if words else "help"
+    return word if word in grammar.SPECS else "unknown"
 
 
 class StudyBot:
@@ -80,8 +104,10 @@ class StudyBot:
         adapters: Mapping[str, Adapter],
         gate: WriteGate | None = None,
         deliverer: Deliverer | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.meter = meter  # times every event; adapters report their 429s to it too
         self.deliverer = deliverer  # sends the ledger rows a command writes, once committed
         self.gate = gate or WriteGate(serial=False)
         self.clock = clock
@@ -93,7 +119,20 @@ class StudyBot:
         )
 
     async def handle(self, event: Incoming) -> Reply | None:
-        """Handle one platform event; None means there is nothing to say (or it was a retry)."""
+        """Handle one platform event; None means there is nothing to say (or it was a retry).
+        Timed for the meter; every log line on the way names the event and its channel."""
+        from structlog.contextvars import bound_contextvars  # not at import: see bot.cli.logs
+
+        name, where, started = event_name(event), event.where, time.perf_counter()
+        with bound_contextvars(
+            event_id=event.event_id, command=name, platform=where.platform, channel=where.channel
+        ):
+            try:
+                return await self._handle(event)
+            finally:
+                self.meter.command(name, time.perf_counter() - started)
+
+    async def _handle(self, event: Incoming) -> Reply | None:
         handler = EVENTS[type(event)]
         try:
             async with self.gate, self.sessionmaker.begin() as db:
@@ -141,9 +180,20 @@ class StudyBot:
 
 async def _first_time(db: AsyncSession, event: Incoming) -> bool:
     """Record the event's id; False when it was handled before (a platform's retry)."""
-    try:
-        async with db.begin_nested():
-            db.add(ProcessedEvent(platform=event.where.platform, event_id=event.event_id[:200]))
-    except IntegrityError:
-        return False
-    return True
+    connection = await db.connection()
+    result = await connection.execute(
+        _record_event(connection.dialect.name),
+        {"platform": event.where.platform, "event_id": event.event_id[:200]},
+    )
+    return result.rowcount == 1
+
+
+@cache
+def _record_event(dialect: str) -> Executable:
+    # One statement that skips an id already there (no savepoint, no exception), built once
+    # per dialect so that SQLAlchemy compiles it once.
+    return (
+        insert_for(dialect)(ProcessedEvent)
+        .values(platform=bindparam("platform"), event_id=bindparam("event_id"))
+        .on_conflict_do_nothing(index_elements=[ProcessedEvent.platform, ProcessedEvent.event_id])
+    )

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.models import Place
 from bot.core.ports import Suggestion
 from bot.core.services import groups, runs
-from bot.domain.datafile import DataFileError
-from bot.domain.syllabus import Library
+from bot.domain.library import Library
+from bot.domain.problems import DataFileError
 from bot.store.models import Group, StoredSyllabus
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 suggestions; no platform shows more

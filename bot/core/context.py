@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Incoming, Person, Place
 from bot.core.ports import Adapter
-from bot.domain.syllabus import Library
+from bot.domain.library import Library
 from bot.store.models import Delivery
 
 

@@ -19,18 +19,17 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Set
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.composer import Row, compose, send
 from bot.core.models import Place
-from bot.core.ports import Adapter, Clock
+from bot.core.outcomes import Outcome, TickReport
+from bot.core.pacing import Pacer
+from bot.core.ports import NO_METER, Adapter, Clock, Meter
 from bot.core.services import runs
 from bot.core.services.ledger import write_notices, write_rows
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
@@ -42,47 +41,16 @@ log = logging.getLogger(__name__)
 KIND_ORDER = case(
     {kind.value: order for order, kind in enumerate(DeliveryKind)}, value=Delivery.kind, else_=9
 )
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8  # with the back-off below, about 18 minutes of a platform refusing
+FIRST_BACK_OFF = timedelta(seconds=15)  # doubled after each failed attempt...
+LONGEST_BACK_OFF = timedelta(minutes=5)  # ...up to this
+KICKOFF_WAIT = timedelta(seconds=1)  # a thread whose kickoff is not out yet looks again after this
 DIRECT = (DeliveryKind.REMINDER_DM, DeliveryKind.NOTICE)  # rows that go to one member
 
 
-class Outcome(StrEnum):
-    """What one delivery attempt came to."""
-
-    SENT = "sent"
-    MISSED = "missed"  # its run ended: never to be sent
-    LATE = "late"  # due longer ago than the grace period (the bot was offline): never sent
-    FAILED = "failed"  # the platform kept refusing it
-    RETRY = "retry"  # held by a pause, or waiting: a later tick tries again
-
-
-@dataclass
-class TickReport:
-    """The delivery keys a tick handled, by outcome."""
-
-    sent: list[str] = field(default_factory=list)
-    missed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    retry: list[str] = field(default_factory=list)
-
-    def add(self, outcome: Outcome, key: str) -> None:
-        """Record ``key`` under its outcome."""
-        self.by_outcome()[outcome].append(key)
-
-    def by_outcome(self) -> dict[Outcome, list[str]]:
-        """The four lists, by outcome."""
-        return {
-            Outcome.SENT: self.sent,
-            Outcome.MISSED: self.missed,
-            Outcome.LATE: self.missed,
-            Outcome.FAILED: self.failed,
-            Outcome.RETRY: self.retry,
-        }
-
-    def extend(self, other: TickReport) -> None:
-        """Add every key of ``other``."""
-        for outcome in (Outcome.SENT, Outcome.MISSED, Outcome.FAILED, Outcome.RETRY):
-            self.by_outcome()[outcome].extend(other.by_outcome()[outcome])
+def back_off(attempts: int) -> timedelta:
+    """How long a row waits after its ``attempts``-th failed attempt."""
+    return min(FIRST_BACK_OFF * 2 ** (attempts - 1), LONGEST_BACK_OFF)
 
 
 def delivery_key(row: Delivery) -> str:
@@ -106,8 +74,10 @@ class Deliverer:
         in_flight: int = 100,
         pace_channels: bool = True,
         gate: WriteGate | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.meter = meter  # told every outcome, in ``_finish``
         self.clock = clock
         self.adapters = adapters
         self.worker = worker[:64]
@@ -115,9 +85,9 @@ class Deliverer:
         self.heartbeat_seconds = heartbeat_seconds  # real seconds between renewals of a claim
         self.batch = batch
         self.in_flight = in_flight  # channels sending at the same time (most wait their turn)
-        self.pace_channels = pace_channels  # off for --fast trials: see runtime.lifespan
-        self._limiters: dict[tuple[str, ...], AsyncLimiter] = {}
         self.gate = gate or WriteGate(serial=False)
+        self.pacer = Pacer(sessionmaker=sessionmaker, gate=self.gate, enabled=pace_channels)
+        self.stopping = asyncio.Event()  # set by ``stop``: claim nothing more, release the rest
 
     def due_query(
         self, now: datetime, *, done: Set[int] = frozenset(), only: Set[int] | None = None
@@ -126,7 +96,9 @@ class Deliverer:
         ``done`` (handled already in this tick), and only those in ``only`` when given."""
         query = select(Delivery).where(
             or_(
-                (Delivery.status == DeliveryStatus.PENDING) & (Delivery.due_at <= now),
+                (Delivery.status == DeliveryStatus.PENDING)
+                & (Delivery.due_at <= now)
+                & or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now),
                 (Delivery.status == DeliveryStatus.CLAIMED) & (Delivery.claimed_until <= now),
             )
         )
@@ -152,6 +124,11 @@ class Deliverer:
                 row.claimed_until, row.attempts = now + self.lease, row.attempts + 1
         return rows
 
+    def stop(self) -> None:
+        """Claim nothing more; posts not yet on their way are released for any process to send
+        (a post already with the platform is finished and recorded)."""
+        self.stopping.set()
+
     async def tick(self, *, only: Set[int] | None = None) -> TickReport:
         """Send everything due now, batch after batch, including the rows that sending writes
         (a reminder's DMs, notices to organizers); each row at most once per tick. ``only``
@@ -165,6 +142,8 @@ class Deliverer:
             while claimed:
                 done.update(row.id for row in claimed)
                 await self._deliver_batch(claimed, report)
+                if self.stopping.is_set():
+                    break
                 claimed = await self.claim(self.clock.now(), done=done, only=only)
         return report
 
@@ -194,25 +173,6 @@ class Deliverer:
             async with self.gate, self.sessionmaker.begin() as db:
                 await write_notices(db, run_id=run_id, missed=rows, now=now)
 
-    def _limiter(self, key: tuple[str, ...], rate: float | None) -> AsyncLimiter | None:
-        if rate is None or not self.pace_channels:
-            return None
-        if key not in self._limiters:
-            self._limiters[key] = AsyncLimiter(1, 1 / rate)
-        return self._limiters[key]
-
-    async def _pace(self, adapter: Adapter, place: Place, *, direct: bool) -> None:
-        """Wait for the channel's turn (not for a DM) and the workspace's, at the platform's
-        published rates."""
-        workspace = (place.platform, place.workspace)
-        channel = (*workspace, place.channel)
-        for limiter in (
-            None if direct else self._limiter(channel, adapter.channel_rate),
-            self._limiter(workspace, adapter.workspace_rate),
-        ):
-            if limiter is not None:
-                await limiter.acquire()
-
     @asynccontextmanager
     async def _heartbeat(self) -> AsyncIterator[None]:
         """While a tick runs, keep renewing this worker's claims: only a dead worker's lapse."""
@@ -239,29 +199,47 @@ class Deliverer:
                 await beating
 
     async def next_wake(self) -> datetime | None:
-        """When the next tick has work: the first pending post falls due, or a claim lapses."""
+        """When the next tick has work: the first pending post falls due, a failed one's back-off
+        ends, or a claim lapses. Each is one walk of an index."""
+        pending = Delivery.status == DeliveryStatus.PENDING
         async with self.sessionmaker() as db:
             due = await db.scalar(
-                select(func.min(Delivery.due_at)).where(Delivery.status == DeliveryStatus.PENDING)
+                select(func.min(Delivery.due_at)).where(pending, Delivery.retry_at.is_(None))
+            )
+            retry = await db.scalar(
+                select(func.min(Delivery.retry_at)).where(pending, Delivery.retry_at.is_not(None))
             )
             lapse = await db.scalar(
                 select(func.min(Delivery.claimed_until)).where(
                     Delivery.status == DeliveryStatus.CLAIMED
                 )
             )
-        return min((t for t in (due, lapse) if t is not None), default=None)
+        return min((t for t in (due, retry, lapse) if t is not None), default=None)
 
     async def _deliver(self, row: Delivery, now: datetime) -> Outcome:
+        """``_send_row``, every log line on the way naming the row, its run and its meeting."""
+        from structlog.contextvars import bound_contextvars  # not at import: see bot.cli.logs
+
+        with bound_contextvars(run_id=row.run_id, meeting_id=row.meeting_id, delivery_id=row.id):
+            return await self._send_row(row, now)
+
+    async def _send_row(self, row: Delivery, now: datetime) -> Outcome:
         """Check, look up, compose, send, record: no database session stays open across a
         platform call (or while a channel waits its turn)."""
+        if self.stopping.is_set():
+            return await self._release(row)
         async with self.sessionmaker() as db:
             run = await db.get(Run, row.run_id)
             meeting = await db.get(Meeting, row.meeting_id)
             assert run is not None and meeting is not None
             group = await db.get(Group, run.group_id)
             assert group is not None
+        # A row claimed before (its sender died, or the answer was lost) may be out already: it
+        # is looked for first, and when found it is recorded as sent, however late it is now.
+        # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
+        looked_up = row.attempts > 1 and row.target is None
         stop = self._stop(row, run, now)
-        if stop is not None:
+        if stop is not None and not looked_up:
             return await self._finish(row, **stop)
         adapter = self.adapters.get(group.platform)
         if adapter is None:
@@ -270,26 +248,28 @@ class Deliverer:
             )
         place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
         key = delivery_key(row)
-        follow_ups: tuple[dict[str, Any], ...] = ()
-        question_ref: str | None = None
         try:
-            # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
-            looked_up = row.attempts > 1 and row.target is None
             ref = await adapter.find_post(place, key) if looked_up else None
-            if ref is None:
-                async with self.sessionmaker() as db:
-                    it = Row(row=row, run=run, group=group, meeting=meeting, now=now)
-                    composed = await compose(db, it)
-                if composed is None:  # waits for its kickoff
-                    return await self._finish(
-                        row,
-                        status=DeliveryStatus.PENDING,
-                        outcome=Outcome.RETRY,
-                        count_attempt=False,
-                    )
-                await self._pace(adapter, place, direct=row.target is not None)
+            if ref is None and stop is not None:
+                return await self._finish(row, **stop)
+            # Composed for a found post too: what sending it writes (a reminder's DMs, a Q&A
+            # question's ref) is still to be written.
+            async with self.sessionmaker() as db:
+                it = Row(row=row, run=run, group=group, meeting=meeting, now=now)
+                composed = await compose(db, it)
+            if composed is None and ref is None:  # waits for its kickoff
+                return await self._finish(
+                    row,
+                    status=DeliveryStatus.PENDING,
+                    outcome=Outcome.RETRY,
+                    count_attempt=False,
+                    retry_at=now + KICKOFF_WAIT,
+                )
+            if ref is None and composed is not None:
+                direct = row.target is not None
+                if not await self.pacer.wait_unless(self.stopping, adapter, place, direct=direct):
+                    return await self._release(row)
                 ref = await send(adapter, place, composed, key)
-                follow_ups, question_ref = composed.follow_ups, composed.question_ref
         except Exception as error:  # a platform failure: try again next tick
             log.warning("delivery %s failed: %s", key, error)
             failed = row.attempts >= MAX_ATTEMPTS
@@ -298,7 +278,10 @@ class Deliverer:
                 status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
                 outcome=Outcome.FAILED if failed else Outcome.RETRY,
                 error=str(error)[:1000],
+                retry_at=None if failed else now + back_off(row.attempts),
             )
+        follow_ups = composed.follow_ups if composed is not None else ()
+        question_ref = composed.question_ref if composed is not None else None
         await self._finish(
             row,
             status=DeliveryStatus.SENT,
@@ -311,6 +294,12 @@ class Deliverer:
         if row.kind == DeliveryKind.SUMMARY:
             await self._maybe_finish_run(run, meeting, now)
         return Outcome.SENT
+
+    async def _release(self, row: Delivery) -> Outcome:
+        """Give an unsent row back (stopping): pending again, as if never claimed."""
+        return await self._finish(
+            row, status=DeliveryStatus.PENDING, outcome=Outcome.RETRY, count_attempt=False
+        )
 
     def _stop(self, row: Delivery, run: Run, now: datetime) -> dict[str, Any] | None:
         """Why ``row`` is not to be sent now (how to record it), or None to send it."""
@@ -339,10 +328,18 @@ class Deliverer:
         count_attempt: bool = True,
         follow_ups: tuple[dict[str, Any], ...] = (),
         question_ref: str | None = None,
+        retry_at: datetime | None = None,
     ) -> Outcome:
-        values: dict[str, object] = {"status": status, "claimed_until": None, "error": error}
+        values: dict[str, object] = {
+            "status": status,
+            "claimed_until": None,
+            "error": error,
+            "retry_at": retry_at,
+        }
         if ref is not None:
             values |= {"message_ref": ref, "sent_at": now}
+        if status == DeliveryStatus.PENDING:  # back in the queue: no one's claim
+            values["claimed_by"] = None
         if not count_attempt:
             values["attempts"] = Delivery.attempts - 1
         async with self.gate, self.sessionmaker.begin() as db:
@@ -364,6 +361,9 @@ class Deliverer:
                     await db.execute(
                         update(Question).where(Question.id == row.seq).values({question_ref: ref})
                     )
+        shown = DeliveryStatus.HELD if status == DeliveryStatus.HELD else outcome  # a pause
+        self.meter.delivered(row.kind, shown)
+        log.info("delivery %s: %s", delivery_key(row), shown)
         return outcome
 
     async def _maybe_finish_run(self, run: Run, meeting: Meeting, now: datetime) -> None:

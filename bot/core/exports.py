@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Attachment
 from bot.core.posts import cite
 from bot.core.services import runs
-from bot.domain.syllabus import Syllabus
 from bot.store.models import CheckIn, Meeting, Member, Run
+
+if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
+    from bot.domain.syllabus import Syllabus
 
 
 async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
@@ -79,6 +81,8 @@ def _cell(text: str) -> str:
 
 async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attachment:
     """The run's meetings as an iCalendar file."""
+    from icalendar import Calendar, Event  # 3 MB, for a rare command: not loaded at start
+
     calendar = Calendar()
     calendar.add("prodid", "-//studybot//study group calendar//EN")
     calendar.add("version", "2.0")

@@ -44,6 +44,40 @@ class Catalog(Protocol):
         ...
 
 
+class Meter(Protocol):
+    """Where the core and the adapters report what an operator counts (posts by outcome, rate
+    limits, how long commands take). ``bot.runtime.metrics`` implements it with Prometheus;
+    the core only calls it, so it needs no metrics library."""
+
+    def delivered(self, kind: str, outcome: str) -> None:
+        """A ledger row of ``kind`` came to ``outcome``: sent, held, retry, failed, missed, late."""
+        ...
+
+    def command(self, name: str, seconds: float) -> None:
+        """An event named ``name`` (a command word, or the kind of event) took ``seconds``."""
+        ...
+
+    def rate_limited(self, platform: str) -> None:
+        """``platform`` answered a request with 429 (too many requests)."""
+        ...
+
+
+class NoMeter:
+    """Counts nothing: the default for parts built without a meter (tests, tools)."""
+
+    def delivered(self, kind: str, outcome: str) -> None:
+        """Nothing."""
+
+    def command(self, name: str, seconds: float) -> None:
+        """Nothing."""
+
+    def rate_limited(self, platform: str) -> None:
+        """Nothing."""
+
+
+NO_METER = NoMeter()
+
+
 EventHandler = Callable[[Incoming], Awaitable[Reply | None]]
 """What an adapter calls for each platform event (``StudyBot.handle``); it shows the reply."""
 
@@ -53,6 +87,7 @@ class BotPort(Protocol):
     read-only views a platform shows outside events (a member's home page, autocomplete)."""
 
     catalog: Catalog
+    meter: Meter  # where an adapter reports what it sees (429s)
 
     async def handle(self, event: Incoming) -> Reply | None:
         """Handle one platform event; the reply (if any) is for the platform to show."""
@@ -79,6 +114,12 @@ class Adapter(Protocol):
     channel_rate: float | None
     # Posts per second the platform accepts from the bot in one workspace, or None.
     workspace_rate: float | None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the platform can reach the bot now (started, logged in, its connection up);
+        ``/healthz`` reports it."""
+        ...
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
         """Post ``message`` in the channel of ``place``; ``key`` marks a scheduled post."""

@@ -4,6 +4,7 @@ reminders, summaries, Q&A posts, notices. Answers to the member who acted are in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.models import (
@@ -23,8 +24,10 @@ from bot.core.safety import defuse, one_line
 from bot.core.services.runs import MeetingContent
 from bot.core.services.tally import WaitingQuestion, WeekTally
 from bot.domain.states import CheckinStatus
-from bot.domain.syllabus import Syllabus
 from bot.store.models import Meeting
+
+if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
+    from bot.domain.syllabus import Syllabus
 
 CHECKIN_LABELS = {
     CheckinStatus.DONE: "Done",

@@ -4,15 +4,18 @@ show state (progress, me, schedule, questions, syllabi). Posts to the channel ar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.core.models import Block, Bullets, Fields, Heading, Message, Paragraph, Reply, say
 from bot.core.posts import CHECKIN_LABELS, cite, local_time
 from bot.core.safety import defuse, one_line
 from bot.core.services.tally import WeekTally
-from bot.domain.schedule import ScheduleSpec
 from bot.domain.states import CheckinStatus, DeliveryKind, QuestionStatus
-from bot.domain.syllabus import Syllabus
 from bot.store.models import Meeting, Question
+
+if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
+    from bot.domain.schedule import ScheduleSpec
+    from bot.domain.syllabus import Syllabus
 
 APOLOGY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
 BUSY = "I'm busy with many requests right now and nothing was changed. Try again in a moment."
@@ -60,9 +63,10 @@ def welcome(*, new: bool, running: bool) -> Reply:
     )
 
 
-def checked_in(status: CheckinStatus, meeting: Meeting, *, thanks: bool) -> Reply:
-    """A check-in was recorded (by command, with thanks, or by button)."""
-    done = f"Checked in as {CHECKIN_LABELS[status].lower()} for “{meeting.title}”."
+def checked_in(status: CheckinStatus, title: str, *, thanks: bool) -> Reply:
+    """A check-in was recorded for the session ``title`` (by command, with thanks, or by
+    button)."""
+    done = f"Checked in as {CHECKIN_LABELS[status].lower()} for “{title}”."
     return say(f"{done} Thanks!" if thanks else done)
 
 

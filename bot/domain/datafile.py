@@ -1,7 +1,8 @@
 """Reading the YAML files people write (syllabi, schedules) and reporting their mistakes.
 
 Every problem is reported as ``FILE:LINE:COLUMN: field.path: what is wrong`` so that editors and
-terminals can jump to it, and all problems of a file are reported at once.
+terminals can jump to it, and all problems of a file are reported at once (``Problem``,
+``DataFileError`` and ``report`` live in ``bot.domain.problems`` and are offered here too).
 
 The YAML dialect is deliberately strict and boring (close to YAML 1.2's core schema): dates and
 times stay strings until pydantic parses them (so ``2026-02-30`` is a clear error instead of a
@@ -15,7 +16,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,43 +25,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from bot.domain.errors import StudybotError
+# Problems are defined apart (no yaml, no pydantic), for code that only catches or reports them.
+from bot.domain.problems import MAX_FILE_BYTES, DataFileError, Problem
+from bot.domain.problems import report as report
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
 
 Loc = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One mistake in one file, with the place a person should look."""
-
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
-
-
-class DataFileError(StudybotError):
-    """A file that cannot be used; carries every problem found in it."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(set(problems))
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def report(problems: DataFileError) -> str:
-    """The problems as ``studybot syllabus validate`` prints them, with the closing count."""
-    count = len(problems.problems)
-    files = len({p.file for p in problems.problems})
-    lines = [str(p) for p in problems.problems]
-    lines.append(f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}")
-    return "\n".join(lines)
 
 
 def format_loc(loc: Loc) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bot.domain.calendar import PlannedMeeting, plan_calendar
 from bot.domain.datafile import DataFileError, YamlDocument, read_yaml, validate
+from bot.domain.library import Library
 from bot.domain.schedule import ScheduleSpec
-from bot.domain.syllabus import Library, Syllabus
+from bot.domain.syllabus import Syllabus
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -267,12 +267,23 @@ def parse_syllabus(document: YamlDocument) -> Syllabus:
     return syllabus
 
 
-def load_syllabus(path: Path, *, library: Library) -> Syllabus:
+class Shelf(Protocol):
+    """What a syllabus file is checked against: the folder it was found in, and the books a track
+    cites (``bot.domain.library.Library``)."""
+
+    folder: Path
+
+    def get(self, syllabus_id: str) -> Syllabus:
+        """The syllabus of that id; KeyError if there is none, DataFileError if it is broken."""
+        ...
+
+
+def load_syllabus(path: Path, *, library: Shelf) -> Syllabus:
     """Load and validate one syllabus file. A track is checked against the books it uses, and
     a file in the library's folder must be named after its id (that is how it is found)."""
     document = read_yaml(path)
     syllabus = parse_syllabus(document)
-    problems = library.check_track(syllabus, document) if syllabus.kind == "track" else []
+    problems = check_track(syllabus, document, library=library) if syllabus.kind == "track" else []
     if path.resolve().parent == library.folder.resolve() and syllabus.id != path.stem:
         problems.append(
             document.problem(("id",), f"the id must match the file name: {path.stem!r}")
@@ -282,90 +293,53 @@ def load_syllabus(path: Path, *, library: Library) -> Syllabus:
     return syllabus
 
 
-class Library:
-    """The syllabi in one folder (the shipped ``content/`` by default), by id."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._cache: dict[str, Syllabus] = {}
-
-    def paths(self) -> list[Path]:
-        """The YAML files in the folder."""
-        if not self.folder.is_dir():
-            return []
-        return sorted(p for p in self.folder.iterdir() if p.suffix in {".yaml", ".yml"})
-
-    def ids(self) -> list[str]:
-        """The syllabus ids: the files' names."""
-        return [p.stem for p in self.paths()]
-
-    def path_of(self, syllabus_id: str) -> Path:
-        """The file of a syllabus id (KeyError if none)."""
-        for path in self.paths():
-            if path.stem == syllabus_id:
-                return path
-        raise KeyError(syllabus_id)
-
-    def get(self, syllabus_id: str) -> Syllabus:
-        """Load a syllabus by id; KeyError if there is none, DataFileError if it is broken."""
-        if syllabus_id not in self._cache:
-            path = self.path_of(syllabus_id)
-            self._cache[syllabus_id] = load_syllabus(path, library=self)
-        return self._cache[syllabus_id]
-
-    def __iter__(self) -> Iterator[Syllabus]:
-        for syllabus_id in self.ids():
-            yield self.get(syllabus_id)
-
-    def check_track(self, track: Syllabus, document: YamlDocument) -> list[Problem]:
-        """Every reading of a track must match its book's section: number, title and pages."""
-        problems = []
-        books: dict[str, dict[str, Reading]] = {}
-        for b, book_id in enumerate(track.books):
-            try:
-                book = self.get(book_id)
-            except KeyError:
+def check_track(track: Syllabus, document: YamlDocument, *, library: Shelf) -> list[Problem]:
+    """Every reading of a track must match its book's section: number, title and pages."""
+    problems = []
+    books: dict[str, dict[str, Reading]] = {}
+    for b, book_id in enumerate(track.books):
+        try:
+            book = library.get(book_id)
+        except KeyError:
+            problems.append(
+                document.problem(("books", b), f"no book syllabus {book_id!r} in {library.folder}")
+            )
+            continue
+        except DataFileError:
+            problems.append(document.problem(("books", b), f"book syllabus {book_id!r} is invalid"))
+            continue
+        books[book_id] = {r.section: r for unit in book.units for r in unit.readings}
+    for u, unit in enumerate(track.units):
+        for r, reading in enumerate(unit.readings):
+            sections = books.get(reading.book or "")
+            if sections is None:
+                continue
+            loc = ("units", u, "readings", r)
+            original = sections.get(reading.section)
+            if original is None:
                 problems.append(
-                    document.problem(("books", b), f"no book syllabus {book_id!r} in {self.folder}")
+                    document.problem(
+                        (*loc, "section"),
+                        f"book {reading.book!r} has no section {reading.section!r}",
+                    )
                 )
                 continue
-            except DataFileError:
+            if original.title != reading.title:
                 problems.append(
-                    document.problem(("books", b), f"book syllabus {book_id!r} is invalid")
+                    document.problem(
+                        (*loc, "title"),
+                        f"the book calls section {reading.section} {original.title!r}",
+                    )
                 )
-                continue
-            books[book_id] = {r.section: r for unit in book.units for r in unit.readings}
-        for u, unit in enumerate(track.units):
-            for r, reading in enumerate(unit.readings):
-                sections = books.get(reading.book or "")
-                if sections is None:
-                    continue
-                loc = ("units", u, "readings", r)
-                original = sections.get(reading.section)
-                if original is None:
-                    problems.append(
-                        document.problem(
-                            (*loc, "section"),
-                            f"book {reading.book!r} has no section {reading.section!r}",
-                        )
+            if original.pages != reading.pages:
+                problems.append(
+                    document.problem(
+                        (*loc, "pages"),
+                        f"section {reading.section} of {reading.book!r} "
+                        f"is on pages {original.pages}",
                     )
-                    continue
-                if original.title != reading.title:
-                    problems.append(
-                        document.problem(
-                            (*loc, "title"),
-                            f"the book calls section {reading.section} {original.title!r}",
-                        )
-                    )
-                if original.pages != reading.pages:
-                    problems.append(
-                        document.problem(
-                            (*loc, "pages"),
-                            f"section {reading.section} of {reading.book!r} "
-                            f"is on pages {original.pages}",
-                        )
-                    )
-        return problems
+                )
+    return problems
 
 
 def all_readings(units: Iterable[Unit]) -> list[tuple[Unit, Reading]]:

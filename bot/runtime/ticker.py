@@ -1,5 +1,6 @@
 """APScheduler wiring: one job, the delivery tick, registered with a stable id, brought forward
-when the ledger says a post falls due sooner.
+when the ledger says a post falls due sooner, and woken when the ledger changes (a command
+wrote rows, or on PostgreSQL another process did: ``bot.store.wakeups``).
 
 The job store is not trusted to remember anything: what must be posted lives in the delivery
 ledger, so a restart only needs the job to start ticking again.
@@ -8,7 +9,9 @@ ledger, so a restart only needs the job to start ticking again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,15 +40,22 @@ class Ticker:
         interval_seconds: float = 60.0,
         clock: Clock | None = None,
         speed: float = 1.0,
+        woken: asyncio.Event | None = None,
     ) -> None:
         self.deliverer = deliverer
         self.interval_seconds = interval_seconds
         self.clock = clock or deliverer.clock
         self.speed = speed  # simulated seconds per real second (``--fast``)
+        self.woken = woken or asyncio.Event()  # set when the ledger changed
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._busy = asyncio.Lock()  # held while a tick runs, so stopping can wait for it
+        self._listening: asyncio.Task[None] | None = None
+        # time.monotonic() when a tick last began or ended (or ticking started): /healthz
+        # calls the sender alive while this is recent.
+        self.last_tick_at: float | None = None
 
     async def _tick(self) -> None:
+        self.last_tick_at = time.monotonic()
         try:
             async with self._busy:
                 report = await self.deliverer.tick()
@@ -53,6 +63,8 @@ class Ticker:
         except Exception:  # keep ticking: the ledger makes the next tick pick up the work
             log.exception("delivery tick failed")
             return
+        finally:
+            self.last_tick_at = time.monotonic()
         self._wake_at(wake)
         if report.sent or report.missed or report.failed:
             log.info(
@@ -61,6 +73,20 @@ class Ticker:
                 len(report.missed),
                 len(report.failed),
             )
+
+    async def _listen(self) -> None:
+        """Each time the ledger changed, ask it when the next tick has work."""
+        while True:
+            await self.woken.wait()
+            self.woken.clear()
+            try:
+                # After a running tick: it may have asked before the change was committed.
+                async with self._busy:
+                    wake = await self.deliverer.next_wake()
+            except Exception:  # the regular tick still comes
+                log.exception("looking for new work failed")
+                continue
+            self._wake_at(wake)
 
     def _wake_at(self, moment: datetime | None) -> None:
         """Bring the next tick forward to ``moment`` (simulated time) if it comes sooner."""
@@ -84,6 +110,8 @@ class Ticker:
             next_run_time=datetime.now().astimezone(),
         )
         self._scheduler.start()
+        self.last_tick_at = time.monotonic()
+        self._listening = asyncio.get_running_loop().create_task(self._listen())
 
     def shutdown(self) -> None:
         """No new ticks; returns at once."""
@@ -91,7 +119,13 @@ class Ticker:
             self._scheduler.shutdown(wait=False)
 
     async def stop(self) -> None:
-        """No new ticks; a tick already sending posts finishes first (no half-sent batch)."""
+        """No new ticks; a running tick finishes the posts already with the platform and gives
+        back the rest for any process to send (no half-sent batch, no cancelled send)."""
+        self.deliverer.stop()
         self.shutdown()
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
         async with self._busy:
             pass

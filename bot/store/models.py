@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -231,7 +232,8 @@ class Delivery(Base):
     and is the member's id for a direct message (one row per member: a crash or one closed DM
     never repeats the others).
     A tick looks for ``status = 'pending' AND due_at <= now`` (or an expired claim), which the
-    ``(status, due_at)`` index answers in one lookup however many groups exist.
+    ``(status, due_at)`` index answers in one lookup however many groups exist. On PostgreSQL a
+    trigger notifies ``studybot_ledger`` whenever a row becomes pending, to wake every sender.
     """
 
     __tablename__ = "deliveries"
@@ -240,6 +242,14 @@ class Delivery(Base):
         _one_of("kind", DeliveryKind),
         _one_of("status", DeliveryStatus),
         Index(None, "status", "due_at"),
+        # Only the rows backing off after a failure: next_wake's earliest retry, one walk.
+        Index(
+            None,
+            "status",
+            "retry_at",
+            sqlite_where=text("retry_at IS NOT NULL"),
+            postgresql_where=text("retry_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -254,6 +264,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
+    # After a failed attempt the row waits until then (a growing back-off), not at once.
+    retry_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_ref: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
@@ -274,3 +286,17 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SendSlot(Base):
+    """The next free moment to post to a channel, or to a workspace under a ceiling.
+
+    Every process that sends reserves its turn here (``bot.core.pacing``), so N processes keep
+    to one platform limit together: the rate lives where they all meet, the database.
+    """
+
+    __tablename__ = "send_slots"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Seconds since the epoch, real time: the platforms' limits are in real time.
+    next_at: Mapped[float]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.syllabus import Library, Syllabus, load_syllabus
 from bot.store.models import StoredSyllabus, utcnow
+from bot.store.upsert import insert_for
+
+if TYPE_CHECKING:  # the models (pydantic) load with the first syllabus read, not at start
+    from bot.domain.library import Library
+    from bot.domain.syllabus import Syllabus
 
 
 async def save_syllabus(
@@ -22,7 +26,7 @@ async def save_syllabus(
     get the one stored copy, instead of one of them tripping over the unique constraint.
     """
     digest = syllabus.content_hash
-    insert = postgresql.insert if db.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(db.bind.dialect.name)
     await db.execute(
         insert(StoredSyllabus)
         .values(
@@ -48,6 +52,8 @@ async def save_syllabus(
 
 def syllabus_of(row: StoredSyllabus) -> Syllabus:
     """The syllabus exactly as it was stored."""
+    from bot.domain.syllabus import Syllabus  # pydantic: on first use, not at start
+
     return Syllabus.model_validate(row.body)
 
 
@@ -56,6 +62,8 @@ async def import_syllabus_file(
 ) -> StoredSyllabus:
     """Validate a file completely first, then store it in one transaction: a file with any
     problem raises DataFileError and writes nothing."""
+    from bot.domain.syllabus import load_syllabus  # pydantic: on first use, not at start
+
     syllabus = load_syllabus(path, library=library)
     async with sessionmaker.begin() as db:
         return await save_syllabus(db, syllabus, source=str(path))

@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter, MemoryChat
 from bot.core.bot import StudyBot
 from bot.core.clock import FakeClock
-from bot.core.delivery import Deliverer, TickReport
-from bot.domain.states import DeliveryStatus
+from bot.core.delivery import Deliverer
+from bot.core.outcomes import TickReport
 from bot.runtime.lifespan import running
 from bot.runtime.settings import Settings
-from bot.store.models import Delivery
 
 from ..conftest import CONTENT, SCHEDULES
 
@@ -46,16 +44,11 @@ class Harness:
         return total
 
     async def run_until(self, end: datetime) -> TickReport:
-        """Jump the fake clock from one due post to the next, ticking at each: weeks in
-        milliseconds, and every post is sent at exactly its due time."""
+        """Jump the fake clock from one wake of the ledger to the next, ticking at each: weeks
+        in milliseconds, and every post is sent at exactly its due time."""
         total = TickReport()
         while True:
-            async with self.bot.sessionmaker() as db:
-                due = await db.scalar(
-                    select(func.min(Delivery.due_at)).where(
-                        Delivery.status == DeliveryStatus.PENDING
-                    )
-                )
+            due = await self.deliverer.next_wake()  # a post falls due, or a back-off ends
             if due is None or due > end:
                 self.clock.set(max(end, self.clock.now()))
                 break

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.engine.interfaces import DBAPICursor
 
 from bot.adapters.memory import Said
-from bot.core.delivery import Deliverer, TickReport
+from bot.core.delivery import Deliverer
 from bot.core.models import Message, Place
+from bot.core.outcomes import TickReport
 from bot.store.models import Delivery, Run
 
 from .harness import Harness

@@ -28,22 +28,36 @@ async def studybot_run(
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
     """`studybot run --fast N` with the stand-in's settings; stopped with SIGTERM at the end
     (as a service manager would), killed if it does not stop."""
-    env = {
+    process = await start(server, home, fast=fast, start_at=start_at)
+    try:
+        yield process
+    finally:
+        await stop(process)
+
+
+async def start(
+    server: DiscordStandIn,
+    home: Path,
+    *,
+    fast: float = FAST,
+    start_at: str | None = START_AT,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`studybot run --fast N` started and left running; ``env`` adds or replaces settings
+    (another DATABASE_URL, a schedules folder several processes share)."""
+    environ = {
         **os.environ,
         **server.env(),
         "STUDYBOT_HOME": str(home),
         "STUDYBOT_SCHEDULES": str(home / "schedules"),
         "DATABASE_URL": "",
+        **(env or {}),
     }
-    env.pop("SLACK_BOT_TOKEN", None)
-    command = [sys.executable, "-m", "bot", "run", "--fast", str(fast)]
+    environ.pop("SLACK_BOT_TOKEN", None)
+    command = [sys.executable, "-m", "bot", "run", "--fast", f"{fast:g}"]
     if start_at:
         command += ["--start-at", start_at]
-    process = await asyncio.to_thread(_spawn, command, home, env)
-    try:
-        yield process
-    finally:
-        await stop(process)
+    return await asyncio.to_thread(_spawn, command, home, environ)
 
 
 def _spawn(command: list[str], home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

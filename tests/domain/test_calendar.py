@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.calendar import local_instant, plan_calendar, split_into_meetings
+from bot.domain.library import Library
 from bot.domain.schedule import Pace, ScheduleSpec
-from bot.domain.syllabus import Library, Syllabus
+from bot.domain.syllabus import Syllabus
 
 from ..conftest import CONTENT
 

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.syllabus import Library, Syllabus
+from bot.domain.library import Library
+from bot.domain.syllabus import Syllabus
 
 REPO = Path(__file__).resolve().parents[2]
 FACTS = Path(os.environ.get("STUDYBOT_FACTS", REPO.parent / "shared" / "content-facts.md"))

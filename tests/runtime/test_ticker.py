@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import FakeClock
-from bot.core.delivery import TickReport
+from bot.core.outcomes import TickReport
 from bot.runtime.ticker import TICK_JOB_ID, Ticker
 
 
@@ -24,6 +24,10 @@ class CountingDeliverer:
         self.wanted = ticks_wanted
         self.clock = FakeClock(datetime(2026, 10, 5, 16, 30, tzinfo=UTC))
         self.due_in = due_in
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
 
     async def next_wake(self) -> datetime | None:
         return None if self.due_in is None else self.clock.now() + self.due_in
@@ -61,3 +65,21 @@ async def test_the_next_tick_comes_when_a_post_falls_due_not_a_whole_interval_la
     finally:
         ticker.shutdown()
     assert deliverer.ticks >= 4
+
+
+async def test_a_change_to_the_ledger_wakes_the_ticker_before_its_interval() -> None:
+    # Nothing is due at the first tick; then a command writes a post due in a simulated second.
+    deliverer = CountingDeliverer(ticks_wanted=1, fail_second=False)
+    woken = asyncio.Event()
+    ticker = Ticker(deliverer, interval_seconds=3600, speed=100, woken=woken)  # type: ignore[arg-type]
+    ticker.start()
+    try:
+        await asyncio.wait_for(deliverer.enough.wait(), timeout=10)  # the first tick, at start
+        deliverer.enough, deliverer.wanted = asyncio.Event(), 2
+        deliverer.due_in = timedelta(seconds=1)
+        woken.set()  # what the commit (or PostgreSQL's NOTIFY) does
+        await asyncio.wait_for(deliverer.enough.wait(), timeout=10)  # not an hour later
+    finally:
+        await ticker.stop()
+    assert deliverer.ticks == 2
+    assert deliverer.stopped  # stopping the ticker tells the deliverer to give back its claims

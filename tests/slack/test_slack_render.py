@@ -29,7 +29,7 @@ from bot.core.models import (
     Paragraph,
     SmallPrint,
 )
-from bot.domain.syllabus import Library
+from bot.domain.library import Library
 
 from ..conftest import CONTENT
 from ..standins.slack_blocks import blocks_problems, view_problems

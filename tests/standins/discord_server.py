@@ -12,6 +12,20 @@ The gateway sends HELLO, READY and GUILD_CREATE, acknowledges heartbeats, echoes
 does (MESSAGE_CREATE, THREAD_CREATE, CHANNEL_UPDATE, ...) and plays members: INTERACTION_CREATE
 for commands, buttons, forms and autocomplete, MESSAGE_CREATE in threads, MESSAGE_REACTION_ADD,
 GUILD_MEMBER_REMOVE. Tests wait on what the stand-in receives, never on the clock.
+
+Several bot processes may connect at once (one ledger, several workers): each sees the echoes
+of what any of them did, and members' actions go to the newest one still connected. ``latency``
+makes every API call slow, so that a test can kill a process in the middle of its posting.
+
+Servers and shards: ``add_guild`` puts the same bot in another server. A request is served in
+the server its path names (a channel, a server, an interaction), and a member acts in the server
+of the channel they act in. A connection whose IDENTIFY carries ``shard: [i, n]`` gets only the
+events of the servers on shard i, by Discord's ``(guild_id >> 22) % n`` (what belongs to no
+server goes to shard 0); ``GET /gateway/bot`` answers ``recommended_shards``.
+
+Lost answers: ``lost_answers`` plays a given sequence of failures on one route, and
+``lose_at_random`` loses the answers to a share of the posts the bot makes (seeded: the same
+draws, in the order the requests arrive); ``lost`` lists what was injected.
 """
 
 from __future__ import annotations
@@ -21,8 +35,10 @@ import base64
 import collections
 import contextlib
 import json
+import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +60,27 @@ from .discord_spec import discord_spec
 API = "/api/v10"
 JSON = "application/json"
 PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+# The requests that create a post (a message, a thread from a message, a forum post): those
+# whose answer ``lose_at_random`` may lose.
+POSTING = frozenset(
+    {
+        ("POST", "/channels/{channel_id}/messages"),
+        ("POST", "/channels/{channel_id}/messages/{message_id}/threads"),
+        ("POST", "/channels/{channel_id}/threads"),
+    }
+)
+# The id of the server the request being served concerns: route handlers read
+# ``DiscordStandIn.guild``, and each request sets this before its handler runs.
+_SERVING: ContextVar[str | None] = ContextVar("discord_stand_in_server", default=None)
+
+
+def shard_of(guild_id: str, count: int) -> int:
+    """The shard Discord sends a server's events to, out of ``count``."""
+    return (int(guild_id) >> 22) % count
+
+
+def _guild_id_of(name: str, data: dict[str, Any]) -> str | None:
+    return data.get("guild_id") or (data.get("id") if name == "GUILD_CREATE" else None)
 
 
 @dataclass
@@ -129,7 +166,9 @@ class DiscordStandIn:
     def __init__(
         self, *, bot_permissions: discord.Permissions, privileged_intents: bool = True
     ) -> None:
-        self.guild = Guild(bot_permissions=bot_permissions)
+        first = Guild(bot_permissions=bot_permissions)
+        self.first_guild = first  # where tests play unless they add a server
+        self.guilds: dict[str, Guild] = {first.id: first}
         self.token = (
             base64.urlsafe_b64encode(self.guild.application_id.encode()).decode().rstrip("=")
             + ".stand.in"
@@ -143,6 +182,9 @@ class DiscordStandIn:
         self.commands: dict[str, dict[str, Any]] = {}  # synced, by name
         self.synced_to: str | None = None  # "guild" or "global"
         self.identify: dict[str, Any] | None = None
+        self.identities: list[dict[str, Any]] = []  # every IDENTIFY, in order
+        self.recommended_shards = 1  # what GET /gateway/bot answers
+        self.routed: list[tuple[int, str, str | None]] = []  # (shard, event, server) sent
         self.answers: dict[str, Answer] = {}
         self.downloads: list[str] = []
         self.closed_dms: set[str] = set()  # users who do not accept direct messages
@@ -156,10 +198,17 @@ class DiscordStandIn:
         self.lost_answers: dict[tuple[str, str], collections.deque[str]] = collections.defaultdict(
             collections.deque
         )
+        self.lose_fraction = 0.0  # see lose_at_random
+        self._lose_random = random.Random(0)
+        self.lost: list[tuple[str, str, str]] = []  # (method, path, "500" or "drop") injected
         self._holds: list[Callable[[Seen], bool]] = []
         self.held: list[Seen] = []
         self._release = asyncio.Event()
-        self._ws: web.WebSocketResponse | None = None
+        self._ws: web.WebSocketResponse | None = None  # where members' actions arrive
+        self._sockets: list[web.WebSocketResponse] = []  # each bot process connected
+        self._tags: dict[web.WebSocketResponse, str] = {}  # the tag in its gateway URL
+        self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # [shard, count]
+        self.latency = 0.0  # seconds each API request takes (half before its work, half after)
         self._seq = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -170,6 +219,7 @@ class DiscordStandIn:
     async def start(self) -> None:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/gateway/{tag}", self._gateway)  # a process that says which it is
         app.router.add_get("/attachments/{id}/{name}", self._cdn)
         app.router.add_route("*", API + "/{tail:.*}", self._api)
         self._runner = web.AppRunner(app, access_log=None)
@@ -180,8 +230,8 @@ class DiscordStandIn:
 
     async def close(self) -> None:
         self._release.set()
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in {*self._sockets, *([self._ws] if self._ws is not None else [])}:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -200,6 +250,67 @@ class DiscordStandIn:
             "DISCORD_GATEWAY_URL": self.gateway_url,
             "DISCORD_GUILD_ID": self.guild.id,
         }
+
+    @property
+    def guild(self) -> Guild:
+        """The server in play: while a request is served, the one it concerns; else the first."""
+        return self.guilds.get(_SERVING.get() or "", self.first_guild)
+
+    def guild_of(self, channel_id: str) -> Guild:
+        """The server a channel or thread is in (DMs are kept with the first)."""
+        found = (g for g in self.guilds.values() if channel_id in g.channels)
+        return next(found, self.first_guild)
+
+    def add_guild(self, *, shard: int | None = None, of: int = 1) -> Guild:
+        """Another server with the same bot in it, and channels and people of its own; with
+        ``shard``, one whose id falls on that shard of ``of``."""
+        first = self.first_guild
+        while True:  # an id carries its millisecond: one on the wanted shard comes soon
+            guild = Guild(bot_permissions=first.bot_permissions, ids=first.ids)
+            if shard is None or shard_of(guild.id, of) == shard:
+                break
+        guild.application_id = first.application_id  # one bot, one application, many servers
+        guild.bot = Person(first.bot.id, first.bot.name, guild.bot.roles, bot=True)
+        self.guilds[guild.id] = guild
+        return guild
+
+    def lose_at_random(self, fraction: float, *, seed: int = 0) -> None:
+        """From now on, lose the answer to ``fraction`` of the posts the bot makes (``POSTING``),
+        after each is made: half of them answered 500, half dropped without an answer."""
+        self.lose_fraction, self._lose_random = fraction, random.Random(seed)
+
+    def _loss(self, seen: Seen, status: int) -> str | None:
+        """What becomes of this answer: the next of ``lost_answers`` for its route, else for a
+        share of posts a random loss; None when it arrives."""
+        queued = self.lost_answers[(seen.method, seen.template)]
+        if status >= 300:
+            return None
+        if queued:
+            loss = queued.popleft()
+        elif (seen.method, seen.template) in POSTING and (
+            self._lose_random.random() < self.lose_fraction
+        ):
+            loss = self._lose_random.choice(("500", "drop"))
+        else:
+            return None
+        self.lost.append((seen.method, seen.path, loss))
+        return loss
+
+    def _guild_of_request(self, seen: Seen) -> Guild:
+        """The server a request concerns, by what its path names."""
+        parts = [*seen.path.strip("/").split("/"), "", "", ""]
+        channel: str | None = None
+        if parts[0] == "channels":
+            channel = parts[1]
+        elif parts[0] == "guilds":
+            return self.guilds.get(parts[1], self.first_guild)
+        elif parts[0] == "applications" and parts[2] == "guilds":
+            return self.guilds.get(parts[3], self.first_guild)
+        elif parts[0] == "interactions":
+            channel = self._interaction_channels.get(parts[1])
+        elif parts[0] == "webhooks" and (answer := self._tokens.get(parts[2])):
+            channel = self._interaction_channels.get(answer.id)
+        return self.guild_of(channel) if channel else self.first_guild
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -236,13 +347,19 @@ class DiscordStandIn:
         template = operation.template if operation else path
         seen = Seen(request.method, path, template, dict(request.query), body, files)
         self.requests.append(seen)
+        # Set for every request: aiohttp may serve a connection's requests in one task.
+        _SERVING.set(self._guild_of_request(seen).id)
         self.violations += self.spec.check(
             request.method, path, dict(request.query), body, has_body=has_body
         )
+        if self.latency:  # a slow Discord: the request travels, is carried out, the answer travels
+            await asyncio.sleep(self.latency / 2)
         response = await self._respond(request, seen)
-        lost = self.lost_answers[(seen.method, seen.template)]
-        if lost and response.status < 300:  # done, but the bot never learns it
-            if lost.popleft() == "drop" and request.transport is not None:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
+        loss = self._loss(seen, response.status)
+        if loss is not None:  # done, but the bot never learns it
+            if loss == "drop" and request.transport is not None:
                 request.transport.abort()
             response = _error(500, 0, "500: Internal Server Error")
         seen.status = response.status
@@ -366,44 +483,107 @@ class DiscordStandIn:
                 await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
             elif data["op"] == 2:
                 self.identify = data["d"]
+                self.identities.append(data["d"])
                 if data["d"]["intents"] & PRIVILEGED and not self.privileged_intents:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self._ws = ws
-                await self._ready()
+                self._sockets.append(ws)
+                self._tags[ws] = request.match_info.get("tag", "")
+                shard, count = data["d"].get("shard") or (0, 1)
+                self._shards[ws] = (shard, count)
+                await self._ready(ws)
             await self._notify()
-        if self._ws is ws:
-            self._ws = None
+        if ws in self._sockets:
+            self._sockets.remove(ws)
+        self._shards.pop(ws, None)
+        self._tags.pop(ws, None)
+        if self._ws is ws:  # members' actions go to the newest bot process still connected
+            self._ws = self._sockets[-1] if self._sockets else None
+        await self._notify()
         return ws
 
     async def dispatch(self, name: str, data: dict[str, Any]) -> None:
-        if self._ws is None or self._ws.closed:
+        """An event for one bot process: the newest connected one that holds its server's shard."""
+        guild_id = _guild_id_of(name, data)
+        candidates = [self._ws, *reversed(self._sockets)]
+        ws = next(
+            (w for w in candidates if w is not None and not w.closed and self._gets(w, guild_id)),
+            None,
+        )
+        if ws is None:
             raise AssertionError("the bot is not connected to the gateway")
         self._seq += 1
-        await self._ws.send_str(json.dumps({"op": 0, "t": name, "s": self._seq, "d": data}))
+        self._route(ws, name, guild_id)
+        await ws.send_str(json.dumps({"op": 0, "t": name, "s": self._seq, "d": data}))
 
-    async def _ready(self) -> None:
-        await self.dispatch(
-            "READY",
-            {
-                "v": 10,
-                "user": self.guild.bot.user(),
-                "guilds": [{"id": self.guild.id, "unavailable": True}],
-                "session_id": "stand-in-session",
-                "resume_gateway_url": self.gateway_url,
-                "application": {"id": self.guild.application_id, "flags": 0},
-                "private_channels": [],
-                "relationships": [],
-                "presences": [],
-                "user_settings": {},
-                "shard": [0, 1],
-            },
-        )
-        await self.dispatch("GUILD_CREATE", self.guild.guild_create())
+    def _gets(self, ws: web.WebSocketResponse, guild_id: str | None) -> bool:
+        """Whether a connection gets the events of a server: it holds the server's shard."""
+        shard, count = self._shards.get(ws, (0, 1))
+        return shard == (shard_of(guild_id, count) if guild_id else 0)
+
+    def _route(self, ws: web.WebSocketResponse, name: str, guild_id: str | None) -> None:
+        self.routed.append((self._shards.get(ws, (0, 1))[0], name, guild_id))
+
+    async def broadcast(self, name: str, data: dict[str, Any]) -> None:
+        """An event every connected bot process sees (what the bot itself did), as Discord
+        sends it to each session; a process that just died is skipped."""
+        if not self._sockets:
+            await self.dispatch(name, data)  # none connected: fails as dispatch does
+            return
+        self._seq += 1
+        frame = json.dumps({"op": 0, "t": name, "s": self._seq, "d": data})
+        guild_id = _guild_id_of(name, data)
+        for ws in list(self._sockets):
+            if ws.closed or not self._gets(ws, guild_id):
+                continue
+            self._route(ws, name, guild_id)
+            try:
+                await ws.send_str(frame)
+            except ConnectionError:  # killed, and its socket not yet seen closing
+                continue
+
+    @property
+    def sockets(self) -> int:
+        """How many bot processes are connected to the gateway now."""
+        return len([ws for ws in self._sockets if not ws.closed])
+
+    @property
+    def connected_tags(self) -> set[str]:
+        """The tags of the processes connected now: a process whose DISCORD_GATEWAY_URL is
+        ``gateway_url + "/<tag>"`` is told apart from the others by it."""
+        return {tag for ws, tag in self._tags.items() if not ws.closed and ws in self._sockets}
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        """READY, then a GUILD_CREATE for each server on the connection's shard."""
+        shard, count = self._shards.get(ws, (0, 1))
+        guilds = [g for g in self.guilds.values() if shard_of(g.id, count) == shard]
+        ready = {
+            "v": 10,
+            "user": self.first_guild.bot.user(),
+            "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
+            "session_id": "stand-in-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.first_guild.application_id, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "shard": [shard, count],
+        }
+        for name, data in [("READY", ready), *(("GUILD_CREATE", g.guild_create()) for g in guilds)]:
+            self._seq += 1
+            self._route(ws, name, _guild_id_of(name, data))
+            await ws.send_str(json.dumps({"op": 0, "t": name, "s": self._seq, "d": data}))
 
     @property
     def connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
+
+    @property
+    def shards_connected(self) -> list[int]:
+        """The shards the connected bot processes hold, in order."""
+        return sorted(shard for ws, (shard, _) in self._shards.items() if not ws.closed)
 
     async def wait_ready(self) -> None:
         """The bot is connected and has synced its commands."""
@@ -414,27 +594,28 @@ class DiscordStandIn:
     def _interaction(
         self, *, person: Person, channel: Channel, kind: int, data: dict[str, Any]
     ) -> tuple[Answer, dict[str, Any]]:
-        interaction_id = self.guild.ids()
+        guild = self.guild_of(channel.id)
+        interaction_id = guild.ids()
         answer = Answer(id=interaction_id, token=f"token-{interaction_id}")
         self.answers[interaction_id] = answer
         self._tokens[answer.token] = answer
         self._interaction_channels[interaction_id] = channel.id
-        permissions = self.guild.permissions(person)
+        permissions = guild.permissions(person)
         payload = {
             "id": interaction_id,
-            "application_id": self.guild.application_id,
+            "application_id": guild.application_id,
             "type": kind,
             "token": answer.token,
             "version": 1,
-            "guild_id": self.guild.id,
+            "guild_id": guild.id,
             "channel_id": channel.id,
-            "channel": channel.payload(self.guild.id),
+            "channel": channel.payload(guild.id),
             "member": {**person.member(), "permissions": str(permissions.value)},
-            "app_permissions": str(self.guild.permissions(self.guild.bot).value),
+            "app_permissions": str(guild.permissions(guild.bot).value),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.guild.id},
+            "authorizing_integration_owners": {"0": guild.id},
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
             "data": data,
@@ -502,6 +683,17 @@ class DiscordStandIn:
         )
         return await self._send_interaction(answer, payload, "/study " + " ".join(path))
 
+    async def begin_command(
+        self, person: Person, channel: Channel, *path: str, **options: Any
+    ) -> Answer:
+        """Like ``command``, but returns once the command is sent: the bot process that got it
+        may be killed before it answers (``Answer.settled`` tells)."""
+        answer, payload = self._interaction(
+            person=person, channel=channel, kind=2, data=self._command_data(path, options)
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return answer
+
     async def autocomplete(
         self, person: Person, channel: Channel, *path: str, focused: str, **options: Any
     ) -> list[dict[str, Any]]:
@@ -542,7 +734,9 @@ class DiscordStandIn:
 
     async def say(self, person: Person, channel: Channel, text: str) -> str:
         """``person`` writes ``text`` in ``channel`` (a thread, typically)."""
-        message = self.guild.new_message(channel=channel, author=person, body={"content": text})
+        message = self.guild_of(channel.id).new_message(
+            channel=channel, author=person, body={"content": text}
+        )
         await self.dispatch("MESSAGE_CREATE", {**message, "member": person.member(with_user=False)})
         return str(message["id"])
 
@@ -555,7 +749,7 @@ class DiscordStandIn:
                 "user_id": person.id,
                 "channel_id": channel.id,
                 "message_id": message_id,
-                "guild_id": self.guild.id,
+                "guild_id": self.guild_of(channel.id).id,
                 "member": person.member(),
                 "emoji": {"id": None, "name": emoji},
                 "type": 0,
@@ -566,9 +760,9 @@ class DiscordStandIn:
         )
 
     async def leave(self, person: Person) -> None:
-        await self.dispatch(
-            "GUILD_MEMBER_REMOVE", {"guild_id": self.guild.id, "user": person.user()}
-        )
+        found = (g for g in self.guilds.values() if person in g.people.values())
+        guild = next(found, self.first_guild)
+        await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": guild.id, "user": person.user()})
 
     def attachment(
         self, filename: str, content: bytes, *, size: int | None = None
@@ -592,13 +786,15 @@ class DiscordStandIn:
     def bot_messages(self, channel_id: str) -> list[dict[str, Any]]:
         return [
             m
-            for m in self.guild.messages.get(channel_id, [])
+            for m in self.guild_of(channel_id).messages.get(channel_id, [])
             if m["author"]["id"] == self.guild.bot.id
         ]
 
     def threads_of(self, channel_id: str) -> list[Channel]:
         return [
-            c for c in self.guild.channels.values() if c.is_thread and c.parent_id == channel_id
+            c
+            for c in self.guild_of(channel_id).channels.values()
+            if c.is_thread and c.parent_id == channel_id
         ]
 
     def message_bodies(self) -> list[tuple[str, dict[str, Any]]]:
@@ -642,6 +838,22 @@ def route(method: str, template: str) -> Callable[[Handler], Handler]:
 @route("GET", "/users/@me")
 async def _me(server: DiscordStandIn, seen: Seen) -> web.Response:
     return _json(server.guild.bot.user())
+
+
+@route("GET", "/gateway/bot")
+async def _gateway_bot(server: DiscordStandIn, seen: Seen) -> web.Response:
+    return _json(
+        {
+            "url": server.gateway_url,
+            "shards": server.recommended_shards,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
+    )
 
 
 @route("GET", "/oauth2/applications/@me")
@@ -700,7 +912,7 @@ def _channel_of(server: DiscordStandIn, seen: Seen) -> Channel | None:
 
 async def _created(server: DiscordStandIn, message: dict[str, Any], channel: Channel) -> None:
     if channel.type != DM:
-        await server.dispatch(
+        await server.broadcast(
             "MESSAGE_CREATE", {**message, "member": server.guild.bot.member(with_user=False)}
         )
 
@@ -735,7 +947,7 @@ async def _edit_message(server: DiscordStandIn, seen: Seen) -> web.Response:
                 body[name] if body[name] is not None else ([] if name != "content" else "")
             )
     message["edited_timestamp"] = now_iso()
-    await server.dispatch("MESSAGE_UPDATE", {**message, "guild_id": server.guild.id})
+    await server.broadcast("MESSAGE_UPDATE", {**message, "guild_id": server.guild.id})
     return _json(message)
 
 
@@ -761,7 +973,7 @@ async def _new_thread(
     server: DiscordStandIn, thread: Channel, message: dict[str, Any] | None = None
 ) -> None:
     payload = {**thread.payload(server.guild.id), "newly_created": True}
-    await server.dispatch("THREAD_CREATE", payload)
+    await server.broadcast("THREAD_CREATE", payload)
     if message is not None:
         await _created(server, message, thread)
 
@@ -831,7 +1043,7 @@ async def _edit_channel(server: DiscordStandIn, seen: Seen) -> web.Response:
     if "name" in body:
         channel.name = body["name"]
     payload = channel.payload(server.guild.id)
-    await server.dispatch("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", payload)
+    await server.broadcast("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", payload)
     return _json(payload)
 
 

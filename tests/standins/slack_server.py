@@ -3,7 +3,8 @@
 
 - ``/api/<method>`` answers the Web API methods studybot uses with Slack's response shapes,
   records every call, checks each against Slack's Web API description (``slack_spec``) and
-  Block Kit rules (``slack_blocks``), and can answer 429 with ``Retry-After``;
+  Block Kit rules (``slack_blocks``), and can answer 429 with ``Retry-After``, or lose the
+  answer to a post it made (``lost_answers`` in order, ``lose_at_random`` for a seeded share);
 - ``/files-pri/...`` serves shared files to a request bearing the bot token (anything else gets
   Slack's redirect to its sign-in page);
 - ``/actions/<n>`` receives ``response_url`` answers;
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -148,6 +150,9 @@ class SlackStandIn:
         self.lost_answers: dict[str, collections.deque[str]] = collections.defaultdict(
             collections.deque
         )
+        self.lose_fraction = 0.0  # see lose_at_random
+        self._lose_random = random.Random(0)
+        self.lost: list[tuple[str, str]] = []  # (method, "500" or "drop"), each loss injected
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_connections = 0
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -369,8 +374,8 @@ class SlackStandIn:
             answer = {"ok": False, "error": "unknown_method"}
         else:
             answer = handler(arguments)
-        if self.lost_answers[method]:
-            lost = self.lost_answers[method].popleft()
+        lost = self._loss(method, answer)
+        if lost is not None:
             self.calls.append(Call(method, arguments, 500, False, time.monotonic()))
             await self._notify()
             if lost == "drop" and request.transport is not None:
@@ -379,6 +384,28 @@ class SlackStandIn:
         self.calls.append(Call(method, arguments, 200, bool(answer.get("ok")), time.monotonic()))
         await self._notify()
         return web.json_response(answer)
+
+    def lose_at_random(self, fraction: float, *, seed: int = 0) -> None:
+        """From now on, lose the answer to ``fraction`` of the posts the bot makes
+        (chat.postMessage), after each is made: half answered 500, half dropped without an
+        answer; seeded (the same draws, in the order the posts arrive)."""
+        self.lose_fraction, self._lose_random = fraction, random.Random(seed)
+
+    def _loss(self, method: str, answer: dict[str, Any]) -> str | None:
+        """What becomes of this answer: the next of ``lost_answers`` for the method, else for a
+        share of posts a random loss; None when it arrives."""
+        if self.lost_answers[method]:
+            loss = self.lost_answers[method].popleft()
+        elif (
+            method == "chat.postMessage"
+            and answer.get("ok")
+            and self._lose_random.random() < self.lose_fraction
+        ):
+            loss = self._lose_random.choice(("500", "drop"))
+        else:
+            return None
+        self.lost.append((method, loss))
+        return loss
 
     def _over_the_limit(self, channel: str) -> bool:
         """Whether one more post now would exceed the enforced limits (and record it if not)."""

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.datafile import DataFileError
-from bot.domain.syllabus import Library
+from bot.domain.library import Library
 from bot.runtime.settings import Settings
 from bot.store.engine import DatabaseConfigError, create_engine, database_url, session_factory
 from bot.store.migrate import check, current_revision, head_revision, upgrade

@@ -100,6 +100,7 @@ class ConsoleAdapter:
     platform = "console"
     channel_rate: float | None = None  # nothing limits a local chat
     workspace_rate: float | None = None
+    connected = True  # a local chat: nothing to connect to
 
     def __init__(
         self,

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 def from_env(env: Mapping[str, str]) -> DiscordAdapter | None:
     """The adapter configured by ``DISCORD_BOT_TOKEN`` (and optionally ``DISCORD_API_URL``,
-    ``DISCORD_GATEWAY_URL``, ``DISCORD_GUILD_ID``); None without a token. Raises
+    ``DISCORD_GATEWAY_URL``, ``DISCORD_GUILD_ID``, ``DISCORD_SHARD_COUNT``,
+    ``DISCORD_SHARD_IDS``); None without a token. Raises
     ``bot.adapters.registry.PlatformConfigError`` for settings that cannot work."""
     from bot.adapters.discord.adapter import DiscordAdapter
     from bot.adapters.discord.settings import settings_from_env

@@ -10,7 +10,9 @@ its messages, and reminders and summaries are posts too (a forum has no other ki
 Exactly once. A scheduled post carries its delivery key twice: as the message nonce, which
 Discord enforces for a few minutes (a request retried after a lost answer does not post twice),
 and as a short reference in the embed footer, which ``find_post`` looks for among the channel's
-recent messages (or the forum's recent posts) when the ledger asks after a crash.
+recent messages (or the forum's recent posts) when the ledger asks after a crash or a lost
+answer. A forum post takes no nonce, so a scheduled one is not repeated after a 5xx at all: the
+attempt fails, and the ledger's next one looks for the post first.
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ from bot.adapters.discord.identity import PLATFORM
 from bot.adapters.discord.render import marker, nonce, own_topic, render, thread_name
 from bot.adapters.discord.responder import RESPOND_WITHIN
 from bot.adapters.discord.settings import DiscordSettings, redirected
-from bot.adapters.discord.startup import DiscordStartError, log_in, sync_commands, until_ready, wire
+from bot.adapters.discord.startup import (
+    NO_BLIND_REPEAT,
+    DiscordStartError,
+    log_in,
+    sync_commands,
+    until_ready,
+    wire,
+)
 from bot.core.errors import StudybotError
 from bot.core.models import Message, Place
 from bot.core.ports import BotPort
@@ -39,6 +48,7 @@ from bot.core.ports import BotPort
 log = logging.getLogger(__name__)
 
 ARCHIVE_AFTER = 10080  # minutes: a week, so a thread stays open through its session
+THREAD_EXISTS = 160004  # Discord: "A thread has already been created for this message"
 HISTORY_DEPTH = 300  # channel messages searched for a post after a crash
 FORUM_DEPTH = 25  # recent forum posts of the bot searched likewise
 DM_REFUSED_FOR = 24 * 3600.0  # seconds: do not retry DMs to a member who does not accept them
@@ -87,6 +97,16 @@ class DiscordAdapter:
             raise RuntimeError("the Discord adapter is not started")
         return self._client
 
+    @property
+    def connected(self) -> bool:
+        """Logged in, the gateway's READY received, and its connection (each shard's) open."""
+        client = self._client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return all(not shard.is_closed() for shard in client.shards.values())
+        return client.ws is not None and client.ws.open
+
     async def start(self, bot: BotPort) -> None:
         """Log in, connect to the gateway and sync ``/study``; stop again if any of it fails."""
         self._redirect.enter_context(redirected(self.settings))
@@ -96,6 +116,7 @@ class DiscordAdapter:
             budget=self.budget,
             respond_within=self.respond_within,
             guild_ready_timeout=self.guild_ready_timeout,
+            shards=self.settings.shards,
         )
         self._client = client
         try:
@@ -155,12 +176,18 @@ class DiscordAdapter:
     ) -> discord.Thread:
         self._require(forum, "view_channel", "send_messages", "embed_links")
         tags = await self.tags.tags_for(forum, message.labels, may_create=self._may_tag(forum))
-        created = await forum.create_thread(
-            name=thread_name(message),
-            auto_archive_duration=ARCHIVE_AFTER,
-            applied_tags=tags,
-            **render(message, key=key).send_kwargs(),
-        )
+        # A forum post takes no nonce: a keyed one is not repeated after a 5xx (it may exist),
+        # the ledger's next attempt looks for it instead (see startup.NO_BLIND_REPEAT).
+        unrepeated = NO_BLIND_REPEAT.set(key is not None)
+        try:
+            created = await forum.create_thread(
+                name=thread_name(message),
+                auto_archive_duration=ARCHIVE_AFTER,
+                applied_tags=tags,
+                **render(message, key=key).send_kwargs(),
+            )
+        finally:
+            NO_BLIND_REPEAT.reset(unrepeated)
         return created.thread
 
     async def _send(
@@ -170,7 +197,10 @@ class DiscordAdapter:
         *,
         key: str | None = None,
         starter: bool = False,
+        once: str | None = None,
     ) -> discord.Message:
+        """``key``: the post's delivery key (its nonce and its footer's reference); ``once``: a
+        key for the nonce alone, so that a repeat after a crash is dropped by Discord."""
         in_thread = isinstance(channel, discord.Thread)
         self._require(
             channel,
@@ -181,8 +211,20 @@ class DiscordAdapter:
         assert isinstance(channel, discord.abc.Messageable)
         return await channel.send(
             **render(message, key=key, starter=starter).send_kwargs(),
-            nonce=nonce(key) if key else None,
+            nonce=nonce(key or once) if key or once else None,
         )
+
+    async def _thread_from(
+        self, message: discord.Message | discord.PartialMessage, name: str
+    ) -> discord.abc.GuildChannel | discord.Thread:
+        """The thread started from ``message``: made now, or the one an attempt that crashed
+        before recording it made (Discord refuses a second; the thread has the message's id)."""
+        try:
+            return await message.create_thread(name=name, auto_archive_duration=ARCHIVE_AFTER)
+        except discord.HTTPException as error:
+            if error.code != THREAD_EXISTS:
+                raise
+            return await self._channel(str(message.id))
 
     async def _say(self, place: Place, message: Message) -> object:
         """A public reply to a gateway event, where the event happened."""
@@ -211,22 +253,20 @@ class DiscordAdapter:
         if isinstance(channel, discord.ForumChannel):
             if own_topic(message):
                 return str((await self._forum_post(channel, message, key)).id)
-            await self.reply(place, parent_ref, message)  # the post is the thread
+            # The post is the thread; the nonce drops a repeat of this message after a crash.
+            await self._send(await self._channel(parent_ref), message, once=key)
             return parent_ref
         self._require(channel, "create_public_threads")
         if own_topic(message):
             sent = await self._send(channel, message, key=key, starter=True)
-            thread = await sent.create_thread(
-                name=thread_name(message), auto_archive_duration=ARCHIVE_AFTER
-            )
-            return str(thread.id)
+            return str((await self._thread_from(sent, thread_name(message))).id)
         assert isinstance(channel, discord.TextChannel)
         parent = channel.get_partial_message(int(parent_ref))
-        thread = await parent.create_thread(
-            name=self._names.get(parent_ref) or thread_name(message),
-            auto_archive_duration=ARCHIVE_AFTER,
-        )
-        await self._send(thread, message)
+        name = self._names.get(parent_ref) or thread_name(message)
+        thread = await self._thread_from(parent, name)
+        # Found again after a crash, the thread may hold this message already: its nonce (from
+        # the row's key) makes Discord drop the repeat, which a takeover sends within minutes.
+        await self._send(thread, message, once=key)
         return str(thread.id)
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:

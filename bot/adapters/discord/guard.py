@@ -19,7 +19,9 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from bot.adapters.discord.identity import PLATFORM
 from bot.core.errors import StudybotError
+from bot.core.ports import NO_METER, Meter
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +72,9 @@ class RequestBudget:
                 "does not ban its address. Check the bot's permissions and token."
             )
 
-    def trace(self) -> aiohttp.TraceConfig:
-        """An aiohttp trace config for ``discord.Client(http_trace=...)``."""
+    def trace(self, meter: Meter = NO_METER) -> aiohttp.TraceConfig:
+        """An aiohttp trace config for ``discord.Client(http_trace=...)``; every 429 is also
+        counted on ``meter`` (discord.py waits them out, so nothing else would show them)."""
         config = aiohttp.TraceConfig()
 
         async def on_request_end(
@@ -81,6 +84,8 @@ class RequestBudget:
         ) -> None:
             response = params.response
             self.record(response.status, response.headers.get("X-RateLimit-Scope"))
+            if response.status == 429:
+                meter.rate_limited(PLATFORM)
             if response.status in INVALID:
                 log.warning(
                     "Discord answered %s to %s %s (%s of %s invalid requests allowed per %g min)",

@@ -37,7 +37,7 @@ from bot.core.models import (
     ThreadMessageEvent,
 )
 from bot.core.ports import Catalog, EventHandler
-from bot.domain.datafile import MAX_FILE_BYTES
+from bot.domain.problems import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,10 @@ discord.py has exactly two places that name Discord's servers: ``discord.http.Ro
 HTTP API, read each time a request is built) and ``DiscordWebSocket.DEFAULT_GATEWAY`` (the
 gateway). ``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL`` redirect them, for a rate-limit proxy
 shared by several bot processes or for the local stand-in the tests use; nothing else does.
+
+``DISCORD_SHARD_COUNT`` and ``DISCORD_SHARD_IDS`` split the bot's gateway connections between
+processes on one database: each process holds the shards it names (Discord sends a server's
+events to shard ``(server_id >> 22) % count``), and any process may send the scheduled posts.
 """
 
 from __future__ import annotations
@@ -24,6 +28,15 @@ from bot.core.errors import PlatformConfigError
 
 API_VERSION_PATH = "/api/v10"
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
+_NUMBER = re.compile(r"[0-9]{1,9}")  # a shard number or count (Discord's are far smaller)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shards:
+    """The gateway shards this process holds, out of the ``count`` every process shares."""
+
+    count: int
+    ids: tuple[int, ...] | None = None  # None: all of them, 0 to count - 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +47,7 @@ class DiscordSettings:
     api_url: str | None = None  # e.g. http://127.0.0.1:8080/api/v10; None: discord.com
     gateway_url: str | None = None  # e.g. ws://127.0.0.1:8080/gateway; None: Discord's
     guild_id: int | None = None  # sync commands to this server only (instant, for trials)
+    shards: Shards | None = None  # None: one gateway connection for every server
 
     @property
     def application_id(self) -> str | None:
@@ -61,6 +75,9 @@ def settings_from_env(env: Mapping[str, str]) -> DiscordSettings | None:
         api_url=_api_url(env.get("DISCORD_API_URL", "").strip()),
         gateway_url=_gateway_url(env.get("DISCORD_GATEWAY_URL", "").strip()),
         guild_id=_guild_id(env.get("DISCORD_GUILD_ID", "").strip()),
+        shards=_shards(
+            env.get("DISCORD_SHARD_COUNT", "").strip(), env.get("DISCORD_SHARD_IDS", "").strip()
+        ),
     )
 
 
@@ -98,6 +115,47 @@ def _guild_id(value: str) -> int | None:
             f"Copy Server ID, with Developer Mode on), not {value!r}."
         )
     return int(value)
+
+
+def _shards(count_text: str, ids_text: str) -> Shards | None:
+    if not count_text:
+        if ids_text:
+            raise PlatformConfigError(
+                "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT as well: set DISCORD_SHARD_COUNT to "
+                "the number of shards all your studybot processes share (the same in each), "
+                "for example DISCORD_SHARD_COUNT=2."
+            )
+        return None
+    if not _NUMBER.fullmatch(count_text) or int(count_text) < 1:
+        raise PlatformConfigError(
+            "DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more, such as 2, "
+            f"not {count_text!r}."
+        )
+    count = int(count_text)
+    if not ids_text:
+        return Shards(count=count)
+    ids: list[int] = []
+    for part in ids_text.split(","):
+        if not _NUMBER.fullmatch(part.strip()):
+            raise PlatformConfigError(
+                "DISCORD_SHARD_IDS must be shard numbers separated by commas, such as 0,1, "
+                f"not {ids_text!r}."
+            )
+        shard = int(part)
+        if shard >= count:
+            numbered = "there is only shard 0" if count == 1 else f"the shards are 0 to {count - 1}"
+            raise PlatformConfigError(
+                f"DISCORD_SHARD_IDS names shard {shard}, but with DISCORD_SHARD_COUNT={count} "
+                f"{numbered}. Name shards below {count}, or raise DISCORD_SHARD_COUNT in every "
+                "process."
+            )
+        if shard in ids:
+            raise PlatformConfigError(
+                f"DISCORD_SHARD_IDS names shard {shard} twice; name each shard once, such as "
+                f"{','.join(map(str, dict.fromkeys([*ids, shard])))}."
+            )
+        ids.append(shard)
+    return Shards(count=count, ids=tuple(ids))
 
 
 def application_id_from_token(token: str) -> str | None:

@@ -9,7 +9,11 @@ started.
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -20,12 +24,38 @@ from bot.adapters.discord.guard import RequestBudget
 from bot.adapters.discord.inbox import Inbox, Say
 from bot.adapters.discord.render import NO_PINGS
 from bot.adapters.discord.responder import Responder
+from bot.adapters.discord.settings import Shards
 from bot.core.errors import StudybotError
 from bot.core.ports import BotPort
 
 
 class DiscordStartError(StudybotError):
     """The adapter cannot connect; the message says what to fix."""
+
+
+# Set while a keyed post is made that Discord cannot tell from a repeat (a forum post takes no
+# nonce): a 5xx may come after the post was made, and discord.py would repeat the request.
+NO_BLIND_REPEAT: ContextVar[bool] = ContextVar("studybot_discord_no_blind_repeat", default=False)
+
+
+class AnswerLost(StudybotError):
+    """Discord failed while making a post that may exist already; the ledger looks for it."""
+
+
+async def _no_blind_repeat(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+) -> None:
+    """End a request that got a 5xx under ``NO_BLIND_REPEAT`` instead of letting discord.py
+    repeat it: the delivery fails, and its next attempt looks for the post before posting."""
+    status = params.response.status
+    if NO_BLIND_REPEAT.get() and status >= 500:
+        raise AnswerLost(f"Discord answered {status} to {params.method} {params.url.path}")
+
+
+class ShardedStudyClient(StudyClient, discord.AutoShardedClient):
+    """A ``StudyClient`` that holds some of the bot's gateway shards (``DISCORD_SHARD_IDS`` of
+    ``DISCORD_SHARD_COUNT``): discord.py opens one connection per shard and routes each
+    server's requests to its shard's connection."""
 
 
 def wire(
@@ -35,8 +65,10 @@ def wire(
     budget: RequestBudget,
     respond_within: float,
     guild_ready_timeout: float,
+    shards: Shards | None = None,
 ) -> tuple[StudyClient, app_commands.CommandTree[StudyClient]]:
-    """The client, its command tree and its listeners, all handing events to the bot."""
+    """The client, its command tree and its listeners, all handing events to the bot; with
+    ``shards``, a client that connects only those shards."""
     handle, catalog = bot.handle, bot.catalog
     responder = Responder(handle=handle, respond_within=respond_within)
     inbox: Inbox | None = None
@@ -45,13 +77,23 @@ def wire(
         assert inbox is not None
         await inbox.button(interaction, action, value)
 
-    client = StudyClient(
+    sharding: dict[str, Any] = {}
+    if shards is not None:
+        # With a count, discord.py connects at once instead of asking Discord for one.
+        sharding = {
+            "shard_count": shards.count,
+            "shard_ids": list(shards.ids) if shards.ids is not None else None,
+        }
+    trace = budget.trace(bot.meter)
+    trace.on_request_end.append(_no_blind_repeat)
+    client = (StudyClient if shards is None else ShardedStudyClient)(
         on_button=on_button,
         intents=access.intents(),
         allowed_mentions=NO_PINGS,
-        http_trace=budget.trace(),
+        http_trace=trace,
         chunk_guilds_at_startup=False,  # the bot never needs the member list
         guild_ready_timeout=guild_ready_timeout,
+        **sharding,
     )
     inbox = Inbox(client=client, handle=handle, catalog=catalog, responder=responder, say=say)
     tree = app_commands.CommandTree(client)

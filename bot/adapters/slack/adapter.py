@@ -14,10 +14,12 @@ ledger tries again on its next tick.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -39,10 +41,10 @@ from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.people import Identity, People
 from bot.adapters.slack.replies import Replies
 from bot.adapters.slack.settings import SlackSettings
-from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler
+from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler, socket_open
 from bot.core.errors import StudybotError
 from bot.core.models import Message, Place
-from bot.core.ports import BotPort
+from bot.core.ports import NO_METER, BotPort, Meter
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +114,34 @@ class RepeatableServerErrorRetryHandler(OnlyRepeatable, AsyncServerErrorRetryHan
     """Retries a 500 or 503, for repeatable calls only."""
 
 
+class CountedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits Retry-After, then asks again), counting every 429 on
+    ``meter``, the last one it gives up on included."""
+
+    meter: Meter = NO_METER  # set when the adapter starts (``BotPort.meter``)
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        """Count a 429, then decide as slack_sdk does."""
+        if response is not None and response.status_code == 429:
+            self.meter.rate_limited(SlackAdapter.platform)
+        return await super().can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
     """What Slack's clients retry: 429s (after Retry-After) always; lost connections and 5xx
     answers only for calls that change nothing."""
     return [
         RepeatableConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        CountedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         RepeatableServerErrorRetryHandler(max_retry_count=2),
     ]
 
@@ -141,11 +165,30 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._http: HttpTransport | None = None
         self._socket: ShieldedSocketModeHandler | None = None
+        self._also_served: list[web.RouteDef] = []
 
     @property
     def http_port(self) -> int | None:
         """The port HTTP mode listens on (the real one when started with port 0)."""
         return self._http.port if self._http is not None else None
+
+    @property
+    def connected(self) -> bool:
+        """Started with an accepted token, and Slack's way in open: the HTTP server listening,
+        or the Socket Mode connection up."""
+        if self.identity is None:
+            return False
+        if self._http is not None:
+            return self._http.listening
+        return self._socket is not None and socket_open(self._socket)
+
+    def also_serve(self, routes: Sequence[web.RouteDef]) -> bool:
+        """Serve ``routes`` (``/healthz``, ``/metrics``) on the HTTP port next to Slack's
+        requests, from ``start`` on; False in Socket Mode, which has no port."""
+        if self.settings.app_token is not None:
+            return False
+        self._also_served = list(routes)
+        return True
 
     # --- the Adapter protocol: posting ----------------------------------------------------------
 
@@ -212,6 +255,9 @@ class SlackAdapter:
     async def start(self, bot: BotPort) -> None:
         """Check the token (auth.test), then take Slack's requests over Socket Mode or HTTP."""
         self.identity = await self._whoami()
+        for handler in self.retry_handlers:
+            if isinstance(handler, CountedRateLimitRetryHandler):
+                handler.meter = bot.meter
         self._session = aiohttp.ClientSession()
         app = AsyncApp(
             client=self.client,
@@ -248,6 +294,7 @@ class SlackAdapter:
                 signing_secret=self.settings.signing_secret,
                 port=self.settings.port,
                 host=self.host,
+                routes=self._also_served,
             )
             await self._http.start()
 
@@ -261,6 +308,7 @@ class SlackAdapter:
             self._http = None
         if self.listeners is not None:
             await self.listeners.drain(DRAIN_SECONDS)
+            await self.listeners.tools.replies.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -15,7 +15,7 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import StudybotError
-from bot.domain.datafile import MAX_FILE_BYTES
+from bot.domain.problems import MAX_FILE_BYTES
 
 
 class DownloadError(StudybotError):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,11 @@ from bot.adapters.slack import render
 from bot.core.models import Reply, say
 
 log = logging.getLogger(__name__)
+# slack_sdk builds its debug lines (each with the whole answer) whenever its logger's own level
+# is unset, whatever the handlers then let through; a level of its own spares every answer that.
+WEBHOOK_LOG = logging.getLogger(f"{__name__}.response_url")
+WEBHOOK_LOG.setLevel(logging.INFO)
+RESPONSE_URL_TIMEOUT = aiohttp.ClientTimeout(total=30)  # slack_sdk's own, for a client it makes
 
 NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 
@@ -43,6 +49,15 @@ class Replies:
     ) -> None:
         self.client = client
         self.retry_handlers = list(retry_handlers)
+        # One session for every response_url answer: its connections to Slack stay open between
+        # answers (slack_sdk would open and close a session, and a connection, for each).
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the connections kept for response_url answers (once answers are done)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def show(self, reply: Reply | None, origin: Origin) -> None:
         """The core's reply, if any: privately or in the channel, as the core decided."""
@@ -94,7 +109,11 @@ class Replies:
             )
 
     async def _respond(self, url: str, response_type: str, arguments: dict[str, Any]) -> bool:
-        webhook = AsyncWebhookClient(url=url, retry_handlers=self.retry_handlers)
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=RESPONSE_URL_TIMEOUT)
+        webhook = AsyncWebhookClient(
+            url=url, session=self._session, retry_handlers=self.retry_handlers, logger=WEBHOOK_LOG
+        )
         try:
             response = await webhook.send(
                 response_type=response_type, replace_original=False, **arguments

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -51,18 +51,31 @@ class HttpTransport:
     """An aiohttp server for Slack's Events API, slash commands and interactivity."""
 
     def __init__(
-        self, *, app: AsyncApp, signing_secret: str, port: int, host: str = "0.0.0.0"
+        self,
+        *,
+        app: AsyncApp,
+        signing_secret: str,
+        port: int,
+        host: str = "0.0.0.0",
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
+        """``routes``: more to serve on the same port (the operator's ``/healthz``, ``/metrics``)."""
         self.app = app
         self.verifier = SignatureVerifier(signing_secret)
         self.port = port
         self.host = host
+        self.routes = list(routes)
         self._runner: web.AppRunner | None = None
+
+    @property
+    def listening(self) -> bool:
+        """Between ``start`` and ``stop``."""
+        return self._runner is not None
 
     async def start(self) -> None:
         """Listen on ``host`` and ``port``; with port 0 on a free port, then kept in ``port``."""
         server = web.Application(client_max_size=MAX_BODY_BYTES)
-        server.add_routes([web.post(EVENTS_PATH, self.receive)])
+        server.add_routes([web.post(EVENTS_PATH, self.receive), *self.routes])
         self._runner = web.AppRunner(server, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -95,6 +108,13 @@ class HttpTransport:
         if response.status == 404:  # nothing handles it: acknowledge, so Slack does not retry
             return web.Response(status=200)
         return await to_aiohttp_response(response)
+
+
+def socket_open(handler: AsyncSocketModeHandler) -> bool:
+    """Whether the Socket Mode websocket is open now (it reconnects by itself when it drops)."""
+    client = handler.client
+    session = getattr(client, "current_session", None)  # slack_sdk's aiohttp client has one
+    return not client.closed and session is not None and not session.closed
 
 
 class ShieldedSocketModeHandler(AsyncSocketModeHandler):

@@ -15,6 +15,19 @@ from bot.store.models import Meeting, Run
 
 async def checkin(ctx: Context, command: grammar.CheckIn) -> Reply:
     """``/study checkin done|partial|behind [note]`` for the meeting being read now."""
+    status = CheckinStatus(command.status)
+    # Nearly every check-in is the usual one, done in one statement (many a second in a busy
+    # workspace); the rest take the steps one by one, with the same outcome.
+    title = await checkins.check_in_here(
+        ctx.db, place=ctx.place, who=ctx.who, status=status, note=command.note, now=ctx.now
+    )
+    if title is None:
+        title = await _check_in_step_by_step(ctx, status, command.note)
+    return replies.checked_in(status, title, thanks=True)
+
+
+async def _check_in_step_by_step(ctx: Context, status: CheckinStatus, note: str) -> str:
+    """Refuse where the usual check-in cannot be, else enrol (or rename) the member first."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, active=True)
     meetings = await runs.meetings_of(ctx.db, run)
@@ -24,11 +37,10 @@ async def checkin(ctx: Context, command: grammar.CheckIn) -> Reply:
             f"The first session starts {local_time(meetings[0].starts_at, run.timezone)}; check in after it begins."
         )
     member = await member_here(ctx, group)
-    status = CheckinStatus(command.status)
     await checkins.check_in(
-        ctx.db, meeting=meeting, member=member, status=status, note=command.note, now=ctx.now
+        ctx.db, meeting_id=meeting.id, member_id=member.id, status=status, note=note, now=ctx.now
     )
-    return replies.checked_in(status, meeting, thanks=True)
+    return meeting.title
 
 
 async def click(ctx: Context, event: ActionEvent) -> Reply:
@@ -46,10 +58,10 @@ async def click(ctx: Context, event: ActionEvent) -> Reply:
     member = await member_here(ctx, group)
     await checkins.check_in(
         ctx.db,
-        meeting=meeting,
-        member=member,
+        meeting_id=meeting.id,
+        member_id=member.id,
         status=CheckinStatus(status),
         note="",
         now=ctx.now,
     )
-    return replies.checked_in(CheckinStatus(status), meeting, thanks=False)
+    return replies.checked_in(CheckinStatus(status), meeting.title, thanks=False)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from bot.core import grammar, replies
 from bot.core.context import Context
@@ -13,11 +11,12 @@ from bot.core.handlers.lookup import group_here, member_here, require_organizer,
 from bot.core.handlers.syllabi import syllabus_for
 from bot.core.models import Reply, say
 from bot.core.services import groups, runs
-from bot.domain.datafile import DataFileError, read_yaml
-from bot.domain.schedule import ScheduleSpec
-from bot.domain.schedule_check import check_schedule
+from bot.domain.problems import DataFileError
 from bot.domain.states import Role, RunStatus
 from bot.store.models import Group, Member, Run
+
+if TYPE_CHECKING:  # the models (pydantic) load with the first schedule read, not at start
+    from bot.domain.schedule import ScheduleSpec
 
 DEFAULT_SCHEDULE = {"weekday": "monday", "time": "18:00", "timezone": "UTC"}
 
@@ -37,6 +36,10 @@ async def _may_start(ctx: Context, group: Group) -> Member:
 
 
 def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:
+    from pydantic import ValidationError  # pydantic: on first use, not at start
+
+    from bot.domain.schedule import ScheduleSpec
+
     try:
         return ScheduleSpec.model_validate(fields)
     except ValidationError as error:
@@ -92,6 +95,9 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
     if "/" in name or "\\" in name or not path.is_file():
         known = ", ".join(sorted(p.stem for p in ctx.schedules.glob("*.yaml"))) or "none"
         raise Refusal(f"There is no schedule `{command.name}`. Known: {known}.")
+    from bot.domain.datafile import read_yaml  # yaml and pydantic: on first use, not at start
+    from bot.domain.schedule_check import check_schedule
+
     try:
         loaded = check_schedule(read_yaml(path, display_name=path.name), library=ctx.library)
     except DataFileError as problems:

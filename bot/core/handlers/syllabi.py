@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from bot.core import grammar, replies
@@ -11,11 +13,13 @@ from bot.core.errors import Refusal
 from bot.core.handlers.lookup import require_organizer
 from bot.core.models import FileEvent, Reply
 from bot.core.services import groups
-from bot.domain.datafile import MAX_FILE_BYTES, DataFileError, Problem, parse_yaml, report
+from bot.domain.problems import MAX_FILE_BYTES, DataFileError, Problem, report
 from bot.domain.states import Role
-from bot.domain.syllabus import Syllabus, parse_syllabus
 from bot.store.models import StoredSyllabus
 from bot.store.syllabi import save_syllabus, syllabus_of
+
+if TYPE_CHECKING:  # the models (pydantic) load with the first syllabus read, not at start
+    from bot.domain.syllabus import Syllabus
 
 
 async def syllabus_for(ctx: Context, syllabus_id: str) -> Syllabus:
@@ -71,6 +75,9 @@ async def on_file(ctx: Context, event: FileEvent) -> Reply:
             name, 1, 1, "file", f"is {size} bytes; files larger than 1 MiB are refused"
         )
         raise Refusal(report(DataFileError([problem])), ephemeral=False)
+    from bot.domain.datafile import parse_yaml  # yaml and pydantic: on first use, not at start
+    from bot.domain.syllabus import parse_syllabus
+
     try:
         document = parse_yaml(event.content, name=name)
         syllabus = parse_syllabus(document)

@@ -6,19 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import groups
 from bot.domain.states import DeliveryKind, Role
 from bot.store.models import Delivery, Group, Run
+from bot.store.upsert import insert_for
 
 
 async def write_rows(db: AsyncSession, values: list[dict[str, Any]]) -> None:
     """Insert ledger rows; one that exists already (same run, meeting, kind, seq) is kept."""
     if not values:
         return
-    insert = postgresql.insert if db.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(db.bind.dialect.name)
     statement = insert(Delivery).values(values)
     await db.execute(
         statement.on_conflict_do_nothing(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.calendar import PlannedMeeting, plan_calendar
-from bot.domain.schedule import ScheduleSpec
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
-from bot.domain.syllabus import Reading, Syllabus, Unit
 from bot.store.models import Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import save_syllabus, syllabus_of
+
+if TYPE_CHECKING:  # the models (pydantic) load with the first syllabus or schedule read
+    from bot.domain.calendar import PlannedMeeting
+    from bot.domain.schedule import ScheduleSpec
+    from bot.domain.syllabus import Reading, Syllabus, Unit
 
 SKIPPED_WHILE_PAUSED = "skipped while paused"
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)  # posts a replan or a stop may still change
@@ -48,6 +51,8 @@ async def syllabus_of_run(db: AsyncSession, run: Run) -> Syllabus:
 
 def spec_of(run: Run) -> ScheduleSpec:
     """The schedule the run was started with."""
+    from bot.domain.schedule import ScheduleSpec  # pydantic: on first use, not at start
+
     return ScheduleSpec.model_validate(run.schedule)
 
 
@@ -162,6 +167,8 @@ def _deliveries(run: Run, meeting: Meeting, planned: PlannedMeeting) -> list[Del
 
 def first_future_start(syllabus: Syllabus, spec: ScheduleSpec, now: datetime) -> ScheduleSpec:
     """Move the start day forward until the first session is still to come."""
+    from bot.domain.calendar import plan_calendar  # pydantic: on first use, not at start
+
     for _ in range(8):
         meetings = plan_calendar(syllabus, spec)
         if meetings and meetings[0].starts_at > now:
@@ -181,6 +188,8 @@ async def start_run(
     source: str = "",
 ) -> tuple[Run, list[Meeting]]:
     """Store the syllabus copy, the run, its sessions and every post they imply."""
+    from bot.domain.calendar import plan_calendar  # pydantic: on first use, not at start
+
     stored = await save_syllabus(db, syllabus, source=source)
     run = Run(
         group_id=group.id,
@@ -223,6 +232,8 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
     posts) move. A session whose new time has already passed is skipped too, until every
     session still to come lies in the future.
     """
+    from bot.domain.calendar import plan_calendar  # pydantic: on first use, not at start
+
     syllabus = await syllabus_of_run(db, run)
     spec = spec_of(run)
     meetings = await meetings_of(db, run)
