@@ -101,6 +101,11 @@ def vm_rss(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def last_lines(path: Path, count: int = 20) -> str:
+    """The end of a log file."""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-count:])
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process has used so far (from /proc/PID/stat)."""
     # Fields after the command name, which is in parentheses and may hold spaces.
@@ -174,7 +179,8 @@ async def start_once(
         await asyncio.sleep(settle)  # idle: what it holds once started, not while starting
         rss = vm_rss(process.pid)
     except RuntimeError as error:
-        raise SystemExit(f"{name}: {error}; its output is in {log}") from None
+        # The log lives in a temporary folder that is gone once this ends: show its end now.
+        raise SystemExit(f"{name}: {error}; the last lines it wrote:\n{last_lines(log)}") from None
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -62,6 +62,8 @@ class _NoTokenNotice(logging.Filter):
 
 BOLT_LOG = logging.getLogger("bot.adapters.slack.bolt")
 BOLT_LOG.addFilter(_NoTokenNotice())
+# bolt formats a debug line for every request unless its logger says debug is off.
+BOLT_LOG.setLevel(logging.INFO)
 
 
 class SlackStartError(StudybotError):
