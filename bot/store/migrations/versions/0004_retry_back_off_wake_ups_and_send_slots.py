@@ -41,7 +41,6 @@ def upgrade() -> None:
             ["status", "retry_at"],
             unique=False,
             sqlite_where=sa.text("retry_at IS NOT NULL"),
-            postgresql_where=sa.text("retry_at IS NOT NULL"),
         )
     op.create_table(
         "send_slots",
