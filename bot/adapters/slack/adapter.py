@@ -261,6 +261,9 @@ class SlackAdapter:
             if isinstance(handler, CountedRateLimitRetryHandler):
                 handler.meter = bot.meter
         self._session = aiohttp.ClientSession()
+        # Without a session of its own slack_sdk opens (and closes) one per Web API call: a
+        # new connection for every post. One kept-open session serves them all.
+        self.client.session = self._session
         app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.signing_secret,
@@ -312,5 +315,6 @@ class SlackAdapter:
             await self.listeners.drain(DRAIN_SECONDS)
             await self.listeners.tools.replies.close()
         if self._session is not None:
+            self.client.session = None
             await self._session.close()
             self._session = None
