@@ -49,7 +49,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,10 +56,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the local Slack lives in tests/
+
+from scratch import fresh_database  # noqa: E402  (bench/, the script's own folder)
 
 from bot.core.clock import FakeClock  # noqa: E402
 from bot.core.models import CommandEvent, Person, Place  # noqa: E402
@@ -450,26 +450,6 @@ def median_figures(rounds: list[Figures]) -> Figures:
     )
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(database_url: str | None, folder: Path) -> AsyncIterator[str]:
-    """A SQLite file in ``folder``, or a new database on the PostgreSQL server given (dropped
-    afterwards)."""
-    if not database_url:
-        yield f"sqlite:///{folder / 'commands.db'}"
-        return
-    import asyncpg  # only for PostgreSQL runs
-
-    server = make_url(database_url).set(drivername="postgresql")
-    name = f"studybot_commands_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 async def main(args: argparse.Namespace) -> None:
     """Set up, start both servers, warm them up, then time them in turns."""
     slack = TimedSlack()
@@ -479,7 +459,9 @@ async def main(args: argparse.Namespace) -> None:
     servers: list[Server] = []
     try:
         with tempfile.TemporaryDirectory(prefix="studybot-commands-") as folder:
-            async with fresh_database(args.database_url, Path(folder)) as database_url:
+            async with fresh_database(
+                args.database_url, Path(folder), name="commands"
+            ) as database_url:
                 home, log = Path(folder), Path(folder) / "servers.log"
                 await set_up_group(args, home, database_url)
                 env = {

@@ -24,7 +24,6 @@ import contextlib
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -32,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the local Slack lives in tests/
 
+from scratch import fresh_database  # bench/, the script's own folder
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.adapters.slack.settings import SlackSettings
@@ -225,25 +224,6 @@ def ideal_seconds(args: argparse.Namespace) -> float:
     return max(channel, workspace) + args.latency_ms / 1000
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(args: argparse.Namespace, folder: Path) -> AsyncIterator[str]:
-    """A SQLite file in ``folder``, or a new database on the PostgreSQL server given."""
-    if not args.database_url:
-        yield f"sqlite:///{folder / 'fanout.db'}"
-        return
-    import asyncpg  # only for PostgreSQL runs
-
-    server = make_url(args.database_url).set(drivername="postgresql")
-    name = f"studybot_fanout_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 async def main(args: argparse.Namespace) -> None:
     """Run the engines on fresh databases and print them side by side."""
     ideal = ideal_seconds(args)
@@ -264,7 +244,7 @@ async def main(args: argparse.Namespace) -> None:
         engines = engines[1:]
     for label, paced in engines:
         with tempfile.TemporaryDirectory(prefix="studybot-fanout-") as folder:
-            async with fresh_database(args, Path(folder)) as url:
+            async with fresh_database(args.database_url, Path(folder), name="fanout") as url:
                 if args.processes > 1:
                     result = await fan_out_in_processes(args, url, Path(folder))
                 else:

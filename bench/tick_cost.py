@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scratch import fresh_database  # bench/, the script's own folder
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -43,7 +42,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.adapters.memory import MemoryAdapter, MemoryChat
@@ -71,25 +69,6 @@ RENAMED: dict[tuple[str, str], Callable[[Table, int], ColumnElement[Any]]] = {
         literal("bench-", String) + cast(table.c.id + offset, String)
     ),
 }
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(database_url: str, folder: Path) -> AsyncIterator[str]:
-    """A SQLite file in ``folder``, or a new database on the PostgreSQL server given."""
-    if not database_url:
-        yield f"sqlite:///{folder / 'tick_cost.db'}"
-        return
-    import asyncpg  # only for PostgreSQL runs
-
-    server = make_url(database_url).set(drivername="postgresql")
-    name = f"studybot_tick_cost_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def owner_of(table: Table) -> Column[Any] | None:
@@ -335,7 +314,7 @@ async def main(args: argparse.Namespace) -> None:
     """Measure on a fresh database and print one table row per group count."""
     where = "PostgreSQL" if args.database_url else "SQLite"
     with tempfile.TemporaryDirectory() as folder:
-        async with fresh_database(args.database_url, Path(folder)) as url:
+        async with fresh_database(args.database_url, Path(folder), name="tick_cost") as url:
             results = await measure(args, url, Path(folder))
     first = results[0]
     print(f"\nidle tick and next_wake ({where}), median of {args.ticks} calls each")
