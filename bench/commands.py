@@ -20,7 +20,8 @@ The load is open-loop: command ``i`` is sent at ``start + i / rate`` whatever th
 each signed as Slack signs a slash command. For each process it prints:
 
 - ack p50/p99: from sending the slash command to its HTTP answer;
-- answer p50/p99 (studybot): from sending it to the private reply reaching its response_url;
+- answer p50/p99 (studybot): from sending it to the private reply: carried by the ack itself
+  when it was ready in time, else reaching its response_url;
 - CPU per command: the server process's user+sys CPU time (/proc/PID/stat, all its threads)
   from the first command sent until the last answer (bare: the last ack), divided by the
   commands;
@@ -41,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -107,8 +109,8 @@ app.start(port=int(os.environ["PORT"]), host="127.0.0.1")
 
 
 class TimedSlack(SlackStandIn):
-    """The tests' local Slack, also noting when each response_url answer arrived and what it
-    said (keyed by the response_url's id)."""
+    """The tests' local Slack, also noting when each answer arrived and what it said (keyed by
+    the response_url's id): through the response_url, or in the command's ack (``send``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -164,7 +166,7 @@ class Server:
     name: str
     process: asyncio.subprocess.Process
     url: str
-    answers: bool  # whether it answers through response_url (studybot) or only acks
+    answers: bool  # whether it answers (studybot: in the ack or via response_url) or only acks
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the process so far, all threads (from /proc/PID/stat)."""
@@ -273,8 +275,11 @@ def slash_body(slack: SlackStandIn, *, user: str, channel: str, text: str) -> tu
     return urlencode(fields).encode(), response_url.rsplit("/", 1)[-1]
 
 
-async def send(session: aiohttp.ClientSession, url: str, body: bytes, command: Command) -> None:
-    """POST one signed slash command and note its ack."""
+async def send(
+    slack: TimedSlack, session: aiohttp.ClientSession, url: str, body: bytes, command: Command
+) -> None:
+    """POST one signed slash command and note its ack, and its answer when the ack carries one
+    (a message payload, as Slack allows for slash commands)."""
     stamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -284,11 +289,17 @@ async def send(session: aiohttp.ClientSession, url: str, body: bytes, command: C
     command.sent = time.monotonic()
     try:
         async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
+            answer = await response.read()
             command.status = response.status
     except (aiohttp.ClientError, TimeoutError):
         command.status = 0
+        answer = b""
     command.acked = time.monotonic()
+    if command.status == 200 and answer:
+        with contextlib.suppress(ValueError):
+            payload = json.loads(answer)
+            if isinstance(payload, dict) and (payload.get("text") or payload.get("blocks")):
+                slack.answered[command.answer_id] = (command.acked, visible_text(payload))
 
 
 async def load(
@@ -322,7 +333,7 @@ async def load(
         if (wait := due - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         behind = max(behind, time.monotonic() - due)
-        tasks.append(asyncio.create_task(send(session, server.url, body, commands[i])))
+        tasks.append(asyncio.create_task(send(slack, session, server.url, body, commands[i])))
     deadline = time.monotonic() + drain
     _, late = await asyncio.wait(tasks, timeout=max(deadline - time.monotonic(), 0.01))
     for task in late:

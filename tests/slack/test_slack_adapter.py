@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from bot.adapters.slack import listeners
 from bot.adapters.slack.adapter import SlackAdapter, SlackStartError
 from bot.adapters.slack.listeners import RESOLVE_IN_SLACK, UNKNOWN_BUTTON
 from bot.adapters.slack.settings import SlackSettings
@@ -194,12 +195,28 @@ async def test_slack_retries_never_record_twice(slack: SlackHarness) -> None:
     assert rows(slack, "SELECT text FROM answers") == [("A set closed under + and scaling.",)]
 
 
-async def test_a_slash_command_is_acknowledged_before_the_slow_part(slack: SlackHarness) -> None:
+async def test_a_slash_command_is_acknowledged_before_the_slow_part(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listeners, "ANSWER_WITH_ACK_WITHIN", 0.5)
     slack.standin.delays["users.info"] = 3.5  # longer than Slack waits for the ack
     started = time.monotonic()
     answer = await slack.workspace.slash(ADA, "join")
     assert answer.status == 200 and time.monotonic() - started < 1.5
+    assert answer.body == ""  # nothing to say yet: the answer follows
     assert "Welcome to the study group" in await said_privately(slack, ADA)
+    assert [p.via for p in slack.standin.private_to(ADA)] == ["response_url"]
+
+
+async def test_a_quick_answer_travels_in_the_acknowledgement(slack: SlackHarness) -> None:
+    answer = await slack.workspace.slash(ADA, "join")
+    assert answer.status == 200
+    assert answer.json()["response_type"] == "ephemeral"
+    assert "Welcome to the study group" in visible_text(answer.json())
+    assert [p.via for p in slack.standin.private_to(ADA)] == ["ack"]
+    await slack.adapter.listeners.drain(5)
+    assert slack.standin.responses == []  # no second request through the response_url
+    assert slack.standin.violations == []
 
 
 async def test_rate_limits_are_waited_out_and_nothing_is_dropped(slack: SlackHarness) -> None:

@@ -1,4 +1,5 @@
-"""Answers through a command's response_url: one kept-open session for all of them.
+"""Answers through a command's response_url (when it is not ready in time for the
+acknowledgement): one kept-open session for all of them.
 
 Real bolt and slack_sdk over real HTTP on 127.0.0.1 against the Slack stand-in, a real StudyBot
 on SQLite.
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+
+from bot.adapters.slack import listeners
 
 from ..standins.slack_server import SlackStandIn
 from .harness import ADA, BEA, slack_bot
@@ -26,6 +29,7 @@ async def test_answers_to_commands_share_one_connection(
         return await answer(self, request)
 
     monkeypatch.setattr(SlackStandIn, "_response_url", noted)
+    monkeypatch.setattr(listeners, "ANSWER_WITH_ACK_WITHIN", 0)  # every answer comes later
     async with slack_bot(tmp_path) as slack:
         for n, (user, command) in enumerate([(ADA, "join"), (BEA, "join"), (ADA, "help")]):
             delivered = await slack.workspace.slash(user, command)

@@ -81,7 +81,8 @@ class Delivered:
 
 @dataclass
 class Private:
-    """An ephemeral message: chat.postEphemeral, or a response_url answer."""
+    """An ephemeral message: chat.postEphemeral, a response_url answer, or a slash command's
+    answer carried by its acknowledgement (``via`` says which)."""
 
     user: str
     channel: str
@@ -669,8 +670,36 @@ class SlackStandIn:
     async def deliver(self, kind: Kind, payload: dict[str, Any], *, retry: int = 0) -> Delivered:
         if self.bot_url is not None:
             body, content_type = self.encode(kind, payload)
-            return await self.post_signed(body, content_type, retry=retry)
-        return await self.send_envelope(kind, payload, retry=retry)
+            delivered = await self.post_signed(body, content_type, retry=retry)
+        else:
+            delivered = await self.send_envelope(kind, payload, retry=retry)
+        if kind == "slash_commands" and delivered.status == 200:
+            await self.show_command_answer(payload, delivered)
+        return delivered
+
+    async def show_command_answer(self, command: dict[str, Any], delivered: Delivered) -> None:
+        """A slash command's acknowledgement may carry the answer (a message payload, private
+        unless ``response_type`` is ``in_channel``); Slack shows it as a response_url answer."""
+        answer = delivered.json()
+        if not isinstance(answer, dict) or not (answer.get("text") or answer.get("blocks")):
+            return
+        user, channel = command["user_id"], command["channel_id"]
+        if answer.get("response_type") == "in_channel":
+            self.add_message(channel, self._bot_message(answer))
+        else:
+            self.private.append(
+                Private(
+                    user=user,
+                    channel=channel,
+                    text=answer.get("text", ""),
+                    blocks=answer.get("blocks") or [],
+                    thread_ts=None,
+                    via="ack",
+                )
+            )
+            if problems := blocks_problems(answer.get("blocks") or []):
+                self.violations += [f"ack: {p}" for p in problems]
+        await self._notify()
 
     async def send_envelope(
         self, kind: Kind, payload: Any, *, retry: int = 0, within: float = 10.0

@@ -38,7 +38,7 @@ from bot.adapters.slack.payloads import (
 )
 from bot.adapters.slack.replies import Origin
 from bot.core.grammar import MAX_TEXT
-from bot.core.models import ActionEvent, CommandEvent, Incoming
+from bot.core.models import ActionEvent, CommandEvent, Incoming, Reply, say
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,9 @@ RESOLVE_IN_SLACK = (
     "react with ✅ to the question (or to the answer that solved it), or open the question's "
     "*More actions* menu (⋮) and choose *Mark question resolved*."
 )
+# Slack shows "failed with the error operation_timeout" when a command is not acknowledged
+# within 3 seconds; an answer not ready by then follows through the response_url.
+ANSWER_WITH_ACK_WITHIN = 2.0
 UNKNOWN_BUTTON = "I don't know that button (it may be from an older post). Try `/study help`."
 UNKNOWN_SHORTCUT = "I don't know that shortcut. Try `/study help`."
 
@@ -117,25 +120,44 @@ class Listeners:
     # --- slash command ----------------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        """``/study ...`` typed in a channel; ``resolve`` gets a hint, as threads cannot run it."""
-        await ack()
+        """``/study ...`` typed in a channel; ``resolve`` gets a hint, as threads cannot run it.
+
+        A private answer ready within ``ANSWER_WITH_ACK_WITHIN`` travels in the acknowledgement
+        itself, as Slack allows for slash commands; a slower one follows through the command's
+        ``response_url`` once Slack has its acknowledgement."""
         with self._work("slash command"):
             user, channel = command["user_id"], command["channel_id"]
             origin = Origin(channel=channel, user=user, response_url=command.get("response_url"))
-            text = member_text(command.get("text", ""))
-            if text.lower().split()[:1] == ["resolve"]:
-                # A slash command never comes from a thread on Slack, so the core's "use it in
-                # the thread" would be no help: say what works instead.
-                await self.tools.replies.say_privately(origin, RESOLVE_IN_SLACK)
-                return
-            who = await self.tools.people.person(user, fallback_name=command.get("user_name", ""))
-            event = CommandEvent(
-                who=who,
-                where=self.tools.identity.place(channel),
-                event_id=f"trigger:{command['trigger_id']}",
-                text=text,
-            )
-            await self._dispatch(event, origin)
+            answer = asyncio.ensure_future(self._command_reply(command))
+            acked = False
+            try:
+                done, _ = await asyncio.wait({answer}, timeout=ANSWER_WITH_ACK_WITHIN)
+                if done and (reply := answer.result()) is not None and reply.ephemeral:
+                    acked = True
+                    await ack(response_type="ephemeral", **render.message_arguments(reply.message))
+                    return
+                acked = True
+                await ack()
+                await self.tools.replies.show(await answer, origin)
+            finally:
+                if not acked:  # the answer failed: Slack still gets its acknowledgement
+                    await ack()
+
+    async def _command_reply(self, command: dict[str, Any]) -> Reply | None:
+        user, channel = command["user_id"], command["channel_id"]
+        text = member_text(command.get("text", ""))
+        if text.lower().split()[:1] == ["resolve"]:
+            # A slash command never comes from a thread on Slack, so the core's "use it in
+            # the thread" would be no help: say what works instead.
+            return say(RESOLVE_IN_SLACK)
+        who = await self.tools.people.person(user, fallback_name=command.get("user_name", ""))
+        event = CommandEvent(
+            who=who,
+            where=self.tools.identity.place(channel),
+            event_id=f"trigger:{command['trigger_id']}",
+            text=text,
+        )
+        return await self.tools.handle(event)
 
     # --- buttons, the ask modal, the resolve shortcut ------------------------------------------
 
