@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from bot.cli import tables
 from bot.cli.output import out, say
-from bot.domain.datafile import DataFileError, read_yaml
+from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml
 from bot.domain.datafile import report as problem_report
 from bot.domain.library import Library
 from bot.domain.schedule_check import check_schedule
-from bot.domain.syllabus import load_syllabus
+from bot.domain.syllabus import check_syllabus
 from bot.runtime.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 syllabus_app = typer.Typer(help="List, show and validate syllabi (content/).", no_args_is_help=True)
 schedule_app = typer.Typer(
@@ -46,23 +50,66 @@ def _problems_end_the_command() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _expand(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"})
-        else:
-            files.append(path)
-    return files
+YAML_SUFFIXES = {".yaml", ".yml"}
+Kind = Literal["syllabus", "schedule"]
 
 
-def _is_schedule(path: Path) -> bool:
+def _files_of(path: Path, wanted: str) -> tuple[list[Path], list[Problem]]:
+    """The YAML files a path names (a folder's, or the file itself), or why there are none."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+        if not files:
+            return [], [Problem(str(path), 1, 1, "folder", f"no {wanted} files (.yaml) in {path}")]
+        return files, []
+    if path.exists() and path.suffix not in YAML_SUFFIXES:
+        message = f"is not a {wanted} file: those end in .yaml or .yml"
+        return [], [Problem(str(path), 1, 1, "file", message)]
+    return [path], []
+
+
+def _kind_of(document: YamlDocument) -> Kind:
     """A schedule names a syllabus and has no units of its own."""
-    try:
-        data = read_yaml(path).data
-    except DataFileError:
-        return False
-    return isinstance(data, dict) and "syllabus" in data and "units" not in data
+    data = document.data
+    is_schedule = isinstance(data, dict) and "syllabus" in data and "units" not in data
+    return "schedule" if is_schedule else "syllabus"
+
+
+def _check_one(path: Path, library: Library, *, only: Kind | None) -> str:
+    """Check one file; its ``ok`` line, or DataFileError with every problem it has."""
+    document = read_yaml(path)
+    kind = _kind_of(document)
+    if only is not None and kind != only:
+        wrong = f"is a {kind}, not a {only}: check it with studybot {kind} validate"
+        raise DataFileError([Problem(str(path), 1, 1, "file", wrong)])
+    if kind == "schedule":
+        loaded = check_schedule(document, library=library, today=date.today())
+        return f"{path}: ok (schedule for {loaded.syllabus.id}, {len(loaded.meetings)} sessions)"
+    syllabus = check_syllabus(document, library=library, path=path)
+    return f"{path}: ok ({syllabus.id}, {len(syllabus.units)} units, {syllabus.pages} pages)"
+
+
+def _validate(ctx: typer.Context, paths: list[Path], *, only: Kind | None) -> None:
+    """Check every file named; one file's problems never stop the others being checked."""
+    library = _library(ctx)
+    wanted = "schedule" if only == "schedule" else "syllabus or schedule"
+    found: list[Problem] = []
+    for given in paths:
+        files, problems = _files_of(given, wanted)
+        found += problems
+        for path in files:
+            try:
+                out.print(_check_one(path, library, only=only), markup=False)
+            except DataFileError as problems_of_file:
+                found += problems_of_file.problems
+            except Exception:  # a fault of ours must not cost the other files their check
+                logger.debug("checking %s failed", path, exc_info=True)
+                found.append(Problem(str(path), 1, 1, "file", UNCHECKED))
+    if found:
+        _fail(DataFileError(found))
+        raise typer.Exit(1)
+
+
+UNCHECKED = "could not be checked because of a fault in studybot; please report it with the file"
 
 
 @syllabus_app.command("list")
@@ -94,29 +141,7 @@ def syllabus_validate(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of syllabi and schedules")],
 ) -> None:
     """Check syllabus (and schedule) files; list every problem as FILE:LINE:COLUMN."""
-    library = _library(ctx)
-    found: list[DataFileError] = []
-    for path in _expand(paths):
-        try:
-            if _is_schedule(path):
-                loaded = check_schedule(read_yaml(path), library=library)
-                out.print(
-                    f"{path}: ok (schedule for {loaded.syllabus.id}, "
-                    f"{len(loaded.meetings)} sessions)",
-                    markup=False,
-                )
-            else:
-                syllabus = load_syllabus(path, library=library)
-                out.print(
-                    f"{path}: ok ({syllabus.id}, {len(syllabus.units)} units, "
-                    f"{syllabus.pages} pages)",
-                    markup=False,
-                )
-        except DataFileError as problems:
-            found.append(problems)
-    if found:
-        _fail(DataFileError(p for problems in found for p in problems.problems))
-        raise typer.Exit(1)
+    _validate(ctx, paths, only=None)
 
 
 @schedule_app.command("preview")
@@ -125,7 +150,7 @@ def schedule_preview(
 ) -> None:
     """Print the calendar a schedule file implies: week, local time, UTC, unit, readings."""
     with _problems_end_the_command():
-        loaded = check_schedule(read_yaml(path), library=_library(ctx))
+        loaded = check_schedule(read_yaml(path), library=_library(ctx), today=date.today())
     tables.print_calendar(out, loaded)
 
 
@@ -135,4 +160,4 @@ def schedule_validate(
     paths: Annotated[list[Path], typer.Argument(help="Schedule files or folders")],
 ) -> None:
     """Check schedule files against their syllabi; list every problem."""
-    syllabus_validate(ctx, paths)
+    _validate(ctx, paths, only="schedule")

@@ -5,33 +5,38 @@ terminals can jump to it, and all problems of a file are reported at once (``Pro
 ``DataFileError`` and ``report`` live in ``bot.domain.problems`` and are offered here too).
 
 The YAML dialect is deliberately strict and boring (close to YAML 1.2's core schema): dates and
-times stay strings until pydantic parses them (so ``2026-02-30`` is a clear error instead of a
-crash inside the YAML library), ``25:00`` is not a base-60 integer, and only ``true``/``false`` are
-booleans (``no`` stays the string "no").
+times stay strings until the models parse them (so ``2026-02-30`` gets a clear sentence), ``25:00``
+is not a base-60 integer, and only ``true``/``false`` are booleans (``no`` stays the string "no").
+The same reader takes files members upload in chat, so it also refuses what a hostile file could
+use: more than 1 MiB, nesting deeper than ``MAX_DEPTH``, anchors and aliases (``&a``/``*a``, the
+"billion laughs"), merge keys (``<<``) and tags (``!x``). Depth is counted while the document is
+composed, before the parser's recursion could get deep.
 """
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import re
-import types
-import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-# Problems are defined apart (no yaml, no pydantic), for code that only catches or reports them.
+from bot.domain.explain import Found, clean_loc, explain, unknown_key
 from bot.domain.problems import MAX_FILE_BYTES, DataFileError, Problem
 from bot.domain.problems import report as report
+from bot.domain.yaml_wording import syntax_sentence
 
-MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
+MAX_NODES = 200_000  # a 1 MiB file cannot hold more values than this
+MAX_DEPTH = 20  # a syllabus needs 5 levels (units > readings > fields); deeper is a mistake
 
 Loc = tuple[str | int, ...]
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def format_loc(loc: Loc) -> str:
@@ -45,24 +50,55 @@ def format_loc(loc: Loc) -> str:
     return text or "(document)"
 
 
+class _Refused(Exception):
+    """Something this dialect does not allow, at a place in the file."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        self.message = message
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2-like implicit types (see the module docstring)."""
+    """SafeLoader with YAML 1.2-like implicit types and the limits of the module docstring."""
+
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (
+            isinstance(event, NodeEvent) and event.anchor is not None
+        ):
+            raise _Refused(
+                event.start_mark,
+                "anchors and aliases (&name, *name) are not allowed; write the value out in full",
+            )
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(
+                event.start_mark,
+                "tags (words starting with !, such as !!str) are not allowed; "
+                'write the plain value, in quotes for text (e.g. "2.10")',
+            )
+        if not isinstance(event, CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(
+                    event.start_mark,
+                    f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; "
+                    "a syllabus or schedule needs at most 5",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-_StrictLoader.yaml_implicit_resolvers = {}
-for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
-    _kept = [
-        (tag, regexp)
-        for tag, regexp in _resolvers
-        if tag
-        not in {
-            "tag:yaml.org,2002:timestamp",
-            "tag:yaml.org,2002:int",
-            "tag:yaml.org,2002:float",
-            "tag:yaml.org,2002:bool",
-        }
-    ]
-    _StrictLoader.yaml_implicit_resolvers[_first] = _kept
+_DROPPED = {"timestamp", "int", "float", "bool"}
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
@@ -80,12 +116,14 @@ _StrictLoader.add_implicit_resolver(
 
 @dataclass
 class YamlDocument:
-    """Parsed data plus where each value and key stood in the file (1-based line, column)."""
+    """Parsed data plus where each value and key stood in the file (1-based line, column), and
+    each single value's text exactly as written (``2.10`` stays "2.10" there)."""
 
     file: str
     data: Any
     value_at: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_at: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    written_at: dict[Loc, str] = field(default_factory=dict)
 
     def problem(self, loc: Loc, message: str, *, at_key: bool = False) -> Problem:
         """A problem at ``loc``, placed at the nearest position the file has for it."""
@@ -103,8 +141,8 @@ def read_yaml(
     """Read one YAML document, or raise DataFileError saying exactly what is wrong."""
     name = display_name or str(path)
 
-    def fail(message: str, line: int = 1, column: int = 1, where: str = "file") -> DataFileError:
-        return DataFileError([Problem(name, line, column, where, message)])
+    def fail(message: str) -> DataFileError:
+        return DataFileError([Problem(name, 1, 1, "file", message)])
 
     try:
         size = path.stat().st_size
@@ -115,14 +153,18 @@ def read_yaml(
     if path.is_dir():
         raise fail("is a folder, not a file")
     if size > max_bytes:
-        raise fail(
-            f"is {_human_size(size)}; files larger than {_human_size(max_bytes)} are refused"
-        )
-    return parse_yaml(path.read_bytes(), name=name)
+        raise fail(_too_big(size, max_bytes))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot be read: {exc.strerror}") from None
+    return parse_yaml(raw, name=name, max_bytes=max_bytes)
 
 
-def parse_yaml(raw: bytes, *, name: str) -> YamlDocument:
-    """Parse YAML bytes (already size-checked) into a YamlDocument with positions."""
+def parse_yaml(raw: bytes, *, name: str, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
+    """Parse YAML bytes into a YamlDocument with positions, or raise DataFileError."""
+    if len(raw) > max_bytes:
+        raise DataFileError([Problem(name, 1, 1, "file", _too_big(len(raw), max_bytes))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -140,23 +182,19 @@ def parse_yaml(raw: bytes, *, name: str) -> YamlDocument:
         if node is None:
             raise DataFileError([Problem(name, 1, 1, "file", "is empty")])
         document = YamlDocument(file=name, data=None)
-        duplicates = _index(loader, node, (), document, budget=[MAX_NODES], ancestors=set())
+        duplicates = _index(loader, node, (), document, budget=[MAX_NODES])
         document.data = loader.construct_document(node)
+    except _Refused as exc:
+        raise DataFileError([Problem(name, exc.line, exc.column, "yaml", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        raise DataFileError([Problem(name, line, column, "yaml", message)]) from None
-    except yaml.YAMLError as exc:
-        raise DataFileError([Problem(name, 1, 1, "yaml", str(exc))]) from None
-    except _TooLarge:
-        raise DataFileError(
-            [Problem(name, 1, 1, "yaml", "document expands to too many values (alias bomb?)")]
-        ) from None
-    except _Recursive as exc:
-        raise DataFileError(
-            [Problem(name, exc.line, exc.column, "yaml", "an alias refers to itself")]
-        ) from None
+        sentence = syntax_sentence(exc.context, exc.problem)
+        raise DataFileError([Problem(name, line, column, "yaml", sentence)]) from None
+    except (yaml.YAMLError, RecursionError):
+        # Not expected past the limits above; still a sentence, never a traceback.
+        sentence = syntax_sentence(None, None)
+        raise DataFileError([Problem(name, 1, 1, "yaml", sentence)]) from None
     finally:
         loader.dispose()
     if duplicates:
@@ -167,52 +205,45 @@ def parse_yaml(raw: bytes, *, name: str) -> YamlDocument:
     return document
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _Recursive(Exception):
-    def __init__(self, node: Node) -> None:
-        self.line, self.column = node.start_mark.line + 1, node.start_mark.column + 1
-
-
 def _index(
-    loader: yaml.SafeLoader,
-    node: Node,
-    loc: Loc,
-    doc: YamlDocument,
-    *,
-    budget: list[int],
-    ancestors: set[int],
+    loader: yaml.SafeLoader, node: Node, loc: Loc, doc: YamlDocument, *, budget: list[int]
 ) -> list[tuple[Loc, tuple[int, int]]]:
     """Record positions of every value and key below ``node``; return duplicate keys."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise _TooLarge
-    if id(node) in ancestors:
-        raise _Recursive(node)
+        raise _Refused(node.start_mark, "the file holds too many values")
     doc.value_at.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
     duplicates: list[tuple[Loc, tuple[int, int]]] = []
-    ancestors = ancestors | {id(node)}
-    if isinstance(node, MappingNode):
+    if isinstance(node, ScalarNode):
+        doc.written_at.setdefault(loc, node.value)
+    elif isinstance(node, MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                raise _Refused(
+                    key_node.start_mark,
+                    "merge keys (<<) are not allowed; write the keys out in full",
+                )
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(
+                    key_node.start_mark, "a key must be a single name, not a list or mapping"
+                )
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                continue
             child = (*loc, key if isinstance(key, str | int) else str(key))
             key_position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in seen:
                 duplicates.append((child, key_position))
             seen.add(key)
             doc.key_at.setdefault(child, key_position)
-            duplicates += _index(loader, value_node, child, doc, budget=budget, ancestors=ancestors)
+            duplicates += _index(loader, value_node, child, doc, budget=budget)
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            duplicates += _index(
-                loader, item, (*loc, index), doc, budget=budget, ancestors=ancestors
-            )
+            duplicates += _index(loader, item, (*loc, index), doc, budget=budget)
     return duplicates
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"is {_human_size(size)}; files larger than {_human_size(limit)} are refused"
 
 
 def _human_size(size: int) -> str:
@@ -236,71 +267,22 @@ def validate(
 def problems_from(
     exc: ValidationError, document: YamlDocument, model: type[BaseModel]
 ) -> list[Problem]:
-    """pydantic's errors as problems at the line and column of the YAML that caused them."""
+    """The model's errors as plain sentences at the line and column of the YAML that caused them
+    (the wording is ``bot.domain.explain``'s table)."""
     problems = []
     for error in exc.errors(include_url=False):
-        loc = _clean_loc(error["loc"])
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1]) if loc else ""
-            allowed = _allowed_keys(model, loc[:-1])
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            message = f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            if not hint and allowed:
-                message += f"; allowed keys: {', '.join(sorted(allowed))}"
-            problems.append(document.problem(loc, message, at_key=True))
-        elif kind == "missing":
-            problems.append(document.problem(loc, "required but missing"))
-        else:
-            message = error["msg"]
-            message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            if message[1:2].islower():
-                message = message[:1].lower() + message[1:]
-            problems.append(document.problem(loc, message))
+        loc = clean_loc(error["loc"])
+        if error["type"] in ("extra_forbidden", "invalid_key"):  # invalid: `1: x`, not a name
+            problem = document.problem(loc, unknown_key(model, loc), at_key=True)
+            named = (*loc[:-1], str(loc[-1])) if loc else loc
+            problems.append(dataclasses.replace(problem, path=format_loc(named)))
+            continue
+        found = Found(
+            loc=loc,
+            value=error.get("input"),
+            written=document.written_at.get(loc),
+            ctx=error.get("ctx") or {},
+            model=model,
+        )
+        problems.append(document.problem(loc, explain(error["type"], found)))
     return problems
-
-
-def _clean_loc(loc: Sequence[str | int]) -> Loc:
-    # pydantic adds the name of a union member or a function validator to loc; drop those.
-    return tuple(
-        p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
-    )
-
-
-def _allowed_keys(model: Any, loc: Loc) -> list[str]:
-    """The keys a mapping at ``loc`` may have, found by walking the model's annotations."""
-    current: Any = model
-    for part in (*loc, None):
-        current = _unwrap(current, part)
-        if current is None:
-            return []
-        if part is None:
-            break
-        if isinstance(part, str):
-            fields = getattr(current, "model_fields", None)
-            if not fields or part not in fields:
-                return []
-            current = fields[part].annotation
-    fields = getattr(current, "model_fields", None)
-    return [info.alias or name for name, info in fields.items()] if fields else []
-
-
-def _unwrap(annotation: Any, part: str | int | None) -> Any:
-    """Strip Optional/Annotated/list/tuple wrappers until a model (or nothing) remains."""
-    for _ in range(8):
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return annotation
-        origin = typing.get_origin(annotation)
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if origin is typing.Annotated:
-            annotation = args[0]
-        elif origin in (list, tuple) or origin is Sequence:
-            if not isinstance(part, int):
-                return None
-            annotation, part = args[0], None
-        elif origin in (typing.Union, types.UnionType):
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            annotation = models[0] if models else (args[0] if args else None)
-        else:
-            return None
-    return None

@@ -11,3 +11,9 @@ class StudybotError(Exception):
 
 class ConfigError(StudybotError):
     """A setting (environment variable, option) that cannot work; the message names it."""
+
+
+class InputError(StudybotError, ValueError):
+    """A value a person wrote (in a file or a command) that cannot be used; the message says what
+    is wrong and what to write instead. A ``ValueError`` so that the file models' validators can
+    raise it and its sentence reaches the person unchanged."""

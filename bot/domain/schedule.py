@@ -9,6 +9,7 @@ import calendar
 import difflib
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date, time, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -20,11 +21,31 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from bot.domain.dates import check_start_date, parse_clock_time, parse_date
+from bot.domain.errors import InputError
+from bot.domain.zones import zone_named
+
 WEEKDAYS = [name.lower() for name in calendar.day_name]  # monday .. sunday
+NEW = "new schedule"
+TODAY = "today"
+
+
+def new_schedule(today: date | None) -> dict[str, Any]:
+    """The validation context of a schedule someone has just written (a file, a command):
+    ``ScheduleSpec.model_validate(data, context=new_schedule(today))``. It adds checks a stored
+    schedule must not fail later: the zone keeps daylight saving time (no EST, no UTC+1) and,
+    when ``today`` is given, the start is not years away from it (``check_start_date``)."""
+    return {NEW: True, TODAY: today}
+
+
+def is_new(info: ValidationInfo) -> bool:
+    """Whether this validation is of a newly written schedule (see ``new_schedule``)."""
+    return isinstance(info.context, Mapping) and bool(info.context.get(NEW))
 
 
 def _parse_duration(value: Any) -> timedelta:
@@ -32,13 +53,13 @@ def _parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError("write a duration like 3d, 12h, 90m or 2d 6h")
+        raise InputError("write a duration like 3d, 12h, 90m or 2d 6h")
     text = value.strip().lower()
     iso = re.fullmatch(r"p(?:(\d+)d)?(?:t(?:(\d+)h)?(?:(\d+)m)?)?", text)
     human = re.fullmatch(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?", text)
     match = iso if text.startswith("p") else human
     if not text or not match or not any(match.groups()):
-        raise ValueError(f"{value!r} is not a duration; write one like 3d, 12h, 90m or 2d 6h")
+        raise InputError(f"{value!r} is not a duration; write one like 3d, 12h, 90m or 2d 6h")
     days, hours, minutes = (int(g or 0) for g in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes)
 
@@ -56,25 +77,26 @@ Duration = Annotated[
 ]
 
 
+def _parse_zone(value: Any, info: ValidationInfo) -> str:
+    """An IANA zone name (canonical spelling). New schedules (files, commands) are also refused
+    abbreviations and fixed offsets such as EST or UTC+1 (``zone_named``); a stored schedule
+    keeps the zone it was accepted with."""
+    try:
+        return zone_named(value).key
+    except InputError:
+        if not is_new(info) and isinstance(value, str) and value in _zone_names():
+            return value
+        raise
+
+
 @cache
 def _zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _parse_zone(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("write an IANA time zone such as Europe/Berlin or America/New_York")
-    name = value.strip()
-    if name not in _zone_names():
-        hint = difflib.get_close_matches(name, sorted(_zone_names()), n=1)
-        suffix = (
-            f" (did you mean {hint[0]!r}?)" if hint else " (use an IANA name such as Europe/Berlin)"
-        )
-        raise ValueError(f"unknown time zone {name!r}{suffix}")
-    return name
-
-
 TimeZoneName = Annotated[str, BeforeValidator(_parse_zone)]
+Day = Annotated[date, BeforeValidator(parse_date)]
+ClockTime = Annotated[time, BeforeValidator(parse_clock_time)]
 
 
 def _parse_weekday(value: Any) -> str:
@@ -85,8 +107,8 @@ def _parse_weekday(value: Any) -> str:
                 return day
         hint = difflib.get_close_matches(name, WEEKDAYS, n=1)
         suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"unknown weekday {value!r}{suffix}")
-    raise ValueError("write a weekday such as monday")
+        raise InputError(f"unknown weekday {value!r}{suffix}")
+    raise InputError("write a weekday such as monday")
 
 
 Weekday = Annotated[str, BeforeValidator(_parse_weekday)]
@@ -109,17 +131,17 @@ class Pace(_Model):
     def _exactly_one(self) -> Pace:
         given = [name for name in type(self).model_fields if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError(
+            raise InputError(
                 "give exactly one of units_per_session, pages_per_week, hours_per_week or plan"
                 + (f" (found {', '.join(given)})" if given else "")
             )
         if self.plan is not None:
             if not self.plan or any(not meeting for meeting in self.plan):
-                raise ValueError("every session in the plan needs at least one unit id")
+                raise InputError("every session in the plan needs at least one unit id")
             flat = [unit for meeting in self.plan for unit in meeting]
             twice = sorted({unit for unit in flat if flat.count(unit) > 1})
             if twice:
-                raise ValueError(f"the plan lists {', '.join(twice)} more than once")
+                raise InputError(f"the plan lists {', '.join(twice)} more than once")
         return self
 
     @property
@@ -137,21 +159,22 @@ class Pace(_Model):
 class Break(_Model):
     """Dates with no session: one day or an inclusive range."""
 
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: Day = Field(alias="from")
+    end: Day = Field(alias="to")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
     @model_validator(mode="before")
     @classmethod
     def _single_day(cls, value: Any) -> Any:
         if isinstance(value, str | date | int):
-            return {"from": value, "to": value}
+            day = parse_date(value)  # one day: one sentence, not one for "from" and one for "to"
+            return {"from": day, "to": day}
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Break:
         if self.end < self.start:
-            raise ValueError(f"the break ends ({self.end}) before it starts ({self.start})")
+            raise InputError(f"the break ends ({self.end}) before it starts ({self.start})")
         return self
 
     def __contains__(self, day: date) -> bool:
@@ -163,9 +186,9 @@ class ScheduleSpec(_Model):
 
     syllabus: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    start: date
+    start: Day
     weekday: Weekday
-    time: time
+    time: ClockTime
     timezone: TimeZoneName
     pace: Pace = Pace(units_per_session=1)
     breaks: tuple[Break, ...] = ()
@@ -173,33 +196,32 @@ class ScheduleSpec(_Model):
     summary: Duration = Field(default=timedelta(days=6), description="after the kickoff")
     grace: Duration = Field(default=timedelta(hours=6), description="how late a post may still go")
 
-    @field_validator("time", mode="before")
+    @field_validator("start")
     @classmethod
-    def _time_text(cls, value: Any) -> Any:
-        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", value.strip()):
-            raise ValueError(f'{value!r} is not a time; write it as HH:MM, e.g. "18:30"')
-        if isinstance(value, str) and len(value.strip()) == 4:
-            value = "0" + value.strip()
+    def _plausible_start(cls, value: date, info: ValidationInfo) -> date:
+        today = info.context.get(TODAY) if is_new(info) else None
+        if isinstance(today, date):
+            check_start_date(value, today)
         return value
 
     @field_validator("reminder", "summary")
     @classmethod
     def _within_week(cls, value: timedelta) -> timedelta:
         if not timedelta(0) < value < timedelta(days=7):
-            raise ValueError("must be more than 0 and less than 7 days after the kickoff")
+            raise InputError("must be more than 0 and less than 7 days after the kickoff")
         return value
 
     @field_validator("grace")
     @classmethod
     def _grace_bounds(cls, value: timedelta) -> timedelta:
         if value > timedelta(days=7):
-            raise ValueError("a grace period longer than a week would replay stale posts")
+            raise InputError("a grace period longer than a week would replay stale posts")
         return value
 
     @model_validator(mode="after")
     def _reminder_before_summary(self) -> ScheduleSpec:
         if self.reminder >= self.summary:
-            raise ValueError("the reminder must come before the summary")
+            raise InputError("the reminder must come before the summary")
         return self
 
     @property

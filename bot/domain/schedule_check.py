@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot.domain.calendar import PlannedMeeting, plan_calendar
 from bot.domain.datafile import DataFileError, YamlDocument, read_yaml, validate
 from bot.domain.library import Library
-from bot.domain.schedule import ScheduleSpec
+from bot.domain.schedule import ScheduleSpec, new_schedule
 from bot.domain.syllabus import Syllabus
 
 
@@ -22,14 +23,18 @@ class LoadedSchedule:
     meetings: tuple[PlannedMeeting, ...]
 
 
-def load_schedule(path: Path, *, library: Library) -> LoadedSchedule:
+def load_schedule(path: Path, *, library: Library, today: date | None = None) -> LoadedSchedule:
     """Read, validate and check a schedule file against its syllabus; all problems at once."""
-    return check_schedule(read_yaml(path), library=library)
+    return check_schedule(read_yaml(path), library=library, today=today)
 
 
-def check_schedule(document: YamlDocument, *, library: Library) -> LoadedSchedule:
-    """A valid schedule checked against its syllabus, with its calendar; all problems at once."""
-    spec = validate(ScheduleSpec, document)
+def check_schedule(
+    document: YamlDocument, *, library: Library, today: date | None = None
+) -> LoadedSchedule:
+    """A valid schedule checked against its syllabus, with its calendar; all problems at once.
+    A file is a newly written schedule: its zone must keep daylight saving time, and with
+    ``today`` its start must not be years away (``bot.domain.schedule.new_schedule``)."""
+    spec = validate(ScheduleSpec, document, context=new_schedule(today))
     try:
         syllabus = library.get(spec.syllabus)
     except KeyError:

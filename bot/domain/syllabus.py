@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml, validate
+from bot.domain.errors import InputError
 
 Slug = Annotated[
     str,
@@ -45,7 +46,7 @@ def _non_empty(value: Any) -> Any:
     # Checked before item validation: pydantic's own min_length would also fire when the
     # items are merely invalid, which misleads.
     if isinstance(value, list | tuple) and not value:
-        raise ValueError("must list at least one entry")
+        raise InputError("must list at least one entry")
     return value
 
 
@@ -72,20 +73,20 @@ def _parse_pages(value: Any) -> PageRange:
     if isinstance(value, PageRange):
         return value
     if isinstance(value, bool):
-        raise ValueError("pages must look like 27 or 27-34")
+        raise InputError("pages must look like 27 or 27-34")
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError("pages must look like 27 or 27-34")
+        raise InputError("pages must look like 27 or 27-34")
     match = re.fullmatch(r"\s*(\d{1,5})\s*(?:[-–]\s*(\d{1,5})\s*)?", value)
     if not match:
-        raise ValueError(f"pages must look like 27 or 27-34, not {value!r}")
+        raise InputError(f"pages must look like 27 or 27-34, not {value!r}")
     first = int(match.group(1))
     last = int(match.group(2) or first)
     if first < 1:
-        raise ValueError("page numbers start at 1")
+        raise InputError("page numbers start at 1")
     if last < first:
-        raise ValueError(f"page range {value!r} runs backwards")
+        raise InputError(f"page range {value!r} runs backwards")
     return PageRange(first, last)
 
 
@@ -112,7 +113,8 @@ class Resource(_Model):
 
 
 class Reading(_Model):
-    """One section (or chapter) to read, with its printed pages."""
+    """One section (or chapter) to read, with its printed pages. ``section`` is text: unquoted,
+    ``2.10`` would be read as the number 2.1, so a number there is refused, not converted."""
 
     section: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
     title: Text
@@ -120,14 +122,6 @@ class Reading(_Model):
     book: Slug | None = Field(
         default=None, description="For tracks: the id of the book syllabus this comes from."
     )
-
-    @field_validator("section", mode="before")
-    @classmethod
-    def _section_as_text(cls, value: Any) -> Any:
-        # `section: 2.3` is a float in YAML; people mean the text "2.3".
-        return (
-            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-        )
 
 
 class Unit(_Model):
@@ -145,12 +139,12 @@ class Unit(_Model):
     @classmethod
     def _enough_questions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if len(value) < MIN_QUESTIONS:
-            raise ValueError(
+            raise InputError(
                 f"a unit needs at least {MIN_QUESTIONS} discussion questions, "
                 f"this one has {len(value)}"
             )
         if len(set(value)) != len(value):
-            raise ValueError("the same question is listed twice")
+            raise InputError("the same question is listed twice")
         return value
 
     @property
@@ -180,15 +174,15 @@ class Syllabus(_Model):
     @classmethod
     def _not_empty(cls, value: Any) -> Any:
         if value is None or value == []:
-            raise ValueError("the syllabus has no units; add at least one")
+            raise InputError("the syllabus has no units; add at least one")
         return value
 
     @model_validator(mode="after")
     def _book_references(self, info: ValidationInfo) -> Syllabus:
         if self.kind == "book" and self.books:
-            raise ValueError("'books' is only for kind: track")
+            raise InputError("'books' is only for kind: track")
         if self.kind == "track" and not self.books:
-            raise ValueError("a track must list the book syllabi it draws on under 'books'")
+            raise InputError("a track must list the book syllabi it draws on under 'books'")
         return self
 
     def unit(self, unit_id: str) -> Unit:
@@ -281,10 +275,16 @@ class Shelf(Protocol):
 def load_syllabus(path: Path, *, library: Shelf) -> Syllabus:
     """Load and validate one syllabus file. A track is checked against the books it uses, and
     a file in the library's folder must be named after its id (that is how it is found)."""
-    document = read_yaml(path)
+    return check_syllabus(read_yaml(path), library=library, path=path)
+
+
+def check_syllabus(document: YamlDocument, *, library: Shelf, path: Path | None = None) -> Syllabus:
+    """A parsed syllabus file validated, a track checked against its books, and (given the
+    file's ``path``) a file in the library's folder checked to be named after its id."""
     syllabus = parse_syllabus(document)
     problems = check_track(syllabus, document, library=library) if syllabus.kind == "track" else []
-    if path.resolve().parent == library.folder.resolve() and syllabus.id != path.stem:
+    in_library = path is not None and path.resolve().parent == library.folder.resolve()
+    if path is not None and in_library and syllabus.id != path.stem:
         problems.append(
             document.problem(("id",), f"the id must match the file name: {path.stem!r}")
         )
