@@ -48,13 +48,18 @@ class Ticker:
         self.speed = speed  # simulated seconds per real second (``--fast``)
         self.woken = woken or asyncio.Event()  # set when the ledger changed
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._busy = asyncio.Lock()  # held while a tick runs, so stopping can wait for it
+        self._busy = asyncio.Lock()  # held while a tick runs, so a wake-up waits for it
+        self._ticking: set[asyncio.Task[object]] = set()  # ticks under way: stopping awaits them
         self._listening: asyncio.Task[None] | None = None
         # time.monotonic() when a tick last began or ended (or ticking started): /healthz
         # calls the sender alive while this is recent.
         self.last_tick_at: float | None = None
 
     async def _tick(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._ticking.add(task)
+            task.add_done_callback(self._ticking.discard)
         self.last_tick_at = time.monotonic()
         try:
             async with self._busy:
@@ -122,10 +127,15 @@ class Ticker:
         """No new ticks; a running tick finishes the posts already with the platform and gives
         back the rest for any process to send (no half-sent batch, no cancelled send)."""
         self.deliverer.stop()
-        self.shutdown()
+        if self._scheduler.running:
+            self._scheduler.pause()  # no new ticks; APScheduler's shutdown would cancel a running one
         if self._listening is not None:
             self._listening.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listening
-        async with self._busy:
-            pass
+        while True:
+            await asyncio.sleep(0)  # a tick handed to the loop just before the pause starts now
+            if not self._ticking:
+                break
+            await asyncio.wait(set(self._ticking))
+        self.shutdown()
