@@ -173,12 +173,13 @@ async def play(driver: Driver, steps: tuple[Step, ...] = STEPS) -> None:
 
 
 def simulated_now(home: Path) -> datetime:
-    """The simulated time of a `studybot run --fast` whose STUDYBOT_HOME is ``home`` (from the
-    anchor it keeps in clock.json)."""
-    anchor = json.loads((home / "clock.json").read_text(encoding="utf-8"))
-    origin = datetime.fromisoformat(anchor["simulated_origin"])
-    real = datetime.now(UTC).timestamp() - float(anchor["real_origin"])
-    return origin + timedelta(seconds=real * float(anchor["factor"]))
+    """The simulated time of a `studybot run --fast` whose STUDYBOT_HOME is ``home``: the time
+    it had reached when it last saved clock.json, plus the real time since then, sped up."""
+    path = home / "clock.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    reached = datetime.fromisoformat(saved["reached"])
+    real = datetime.now(UTC).timestamp() - path.stat().st_mtime
+    return reached + timedelta(seconds=real * float(saved["factor"]))
 
 
 def schedule_yaml(first_meeting: datetime) -> str:

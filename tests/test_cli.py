@@ -180,3 +180,54 @@ def test_status_counts_the_ledger_per_group(
     cells = [cell.strip() for cell in row.strip("│ ").split("│")]
     # group, pending, late, held, failed, missed, sent, oldest waiting
     assert cells[1:7] == ["0", "0", "95", "0", "0", "0"]
+
+
+def test_db_upgrade_with_a_studybot_home_that_is_a_file_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.write_text("a file")
+    monkeypatch.setenv("STUDYBOT_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    code, output = run("db", "upgrade")
+    assert code == 1
+    assert f"STUDYBOT_HOME is {home}, which is a file, not a folder" in " ".join(output.split())
+    assert "Error" not in output and "errno" not in output.lower()
+
+
+def test_db_upgrade_refuses_a_missing_folder_in_database_url_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "typo" / "data"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder}/studybot.db")
+    code, output = run("db", "upgrade")
+    assert code == 1
+    assert f"{folder} does not exist: create it first (mkdir -p {folder}) or set" in " ".join(
+        output.split()
+    )
+    assert not (tmp_path / "typo").exists()
+
+
+def test_db_upgrade_refuses_a_database_url_naming_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}")
+    code, output = run("db", "upgrade")
+    assert code == 1
+    assert f"DATABASE_URL names {tmp_path}, which is a folder" in " ".join(output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "--fast", "1e9"], "give a number from 1 (real time) to 100000"),
+        (["console", "--fast", "lots"], "'lots' is not a valid float"),
+        (["console", "--fast", "1e9"], "give a number from 1 (real time) to 100000"),
+        (["console", "--start-at", "monday"], "use ISO 8601"),
+    ],
+)
+def test_option_mistakes_get_a_usage_sentence_and_status_2(args: list[str], says: str) -> None:
+    code, output = run(*args)
+    assert code == 2
+    assert says in " ".join(output.replace("│", " ").split())
+    assert "Traceback" not in output

@@ -56,6 +56,22 @@ class LazyCommands(TyperGroup):
                 self.get_command(ctx, name)
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx: typer.Context) -> Any:
+        """As typer's; a usage mistake its parser reports without a context ("Option '--fast'
+        requires an argument.") gets the command's, so the usage line and the "Try ... --help"
+        hint are printed with it, as for every other mistake."""
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            name = ctx.invoked_subcommand
+            if (
+                getattr(error, "ctx", False) is None
+                and name
+                and (command := self.commands.get(name))
+            ):
+                error.ctx = typer.Context(command, info_name=name, parent=ctx)  # type: ignore[attr-defined]
+            raise
+
 
 def load_command(name: str) -> TyperCommand | TyperGroup:
     """Import the module of command ``name`` and build it as typer would have at ``add_typer``

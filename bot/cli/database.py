@@ -20,6 +20,10 @@ def database_problem(error: Exception, *, doing: str = "Database error") -> str 
     """A sentence for errors that mean "the database is unusable", else None."""
     if isinstance(error, DatabaseConfigError):
         return str(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        # A file, not a server: name it and say what is wrong with it, in words.
+        what = (error.strerror or str(error)).lower()
+        return f"Cannot use {error.filename}: {what}. Check the path (STUDYBOT_HOME, DATABASE_URL)."
     if isinstance(error, OSError | ConnectionError):
         return f"Cannot reach the database: {error}"
     if type(error).__module__.split(".")[0] in DRIVER_MODULES:

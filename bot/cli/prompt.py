@@ -1,58 +1,57 @@
-"""The ``studybot console`` loop: read a line, act on it as the current member, repeat.
+"""The ``studybot console`` session: read a line, act on it as the current member, repeat.
 
 The delivery scheduler ticks in the background the whole time, so with ``--fast`` the week's
-posts appear between the lines you type. Lines are read on a daemon thread, one per prompt, so
-the prompt can show who you currently are and Ctrl-C never waits for a blocked ``input()``.
+posts appear between the lines you type. How lines are read (a terminal or a pipe) is
+``bot.cli.terminal``'s business; a session only awaits the next one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sys
-import threading
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.chat import Chat
 from bot.adapters.console import lines
 from bot.adapters.console.adapter import PROMPT_MARK, ConsoleAdapter, NoSuchThread, console_chat
 from bot.adapters.console.render import plain, print_indented
+from bot.cli.terminal import BadLine, Reader
 from bot.runtime.lifespan import running
 from bot.runtime.settings import Settings
-from bot.runtime.timeline import Timeline
+from bot.runtime.timeline import Timeline, kept
+from bot.store.models import Group, Run
 
 log = logging.getLogger(__name__)
 
 REFS_FILE = "console-refs.json"
 
 
-async def read_line(prompt: str, *, interactive: bool) -> str | None:
-    """The next line, or None at the end of input."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str | None] = loop.create_future()
-
-    def deliver(value: str | None) -> None:
-        if not future.done():
-            future.set_result(value)
-
-    def read() -> None:
-        try:
-            if interactive:
-                value: str | None = input(prompt)
-            else:
-                raw = sys.stdin.readline()
-                value = raw.rstrip("\r\n") if raw else None
-        except (EOFError, OSError, ValueError):
-            value = None
-        loop.call_soon_threadsafe(deliver, value)
-
-    threading.Thread(target=read, name="console-input", daemon=True).start()
-    return await future
+async def group_zone(engine: AsyncEngine, chat: Chat) -> tzinfo | None:
+    """The time zone of the channel's latest run, or None before its first one."""
+    query = (
+        select(Run.timezone)
+        .join(Group, Group.id == Run.group_id)
+        .where(
+            Group.platform == "console",
+            Group.workspace == chat.workspace,
+            Group.channel == chat.channel,
+        )
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    async with engine.connect() as connection:
+        name = await connection.scalar(query)
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 @dataclass
@@ -60,6 +59,7 @@ class ConsolePrompt:
     """One person at the keyboard, acting as ``name`` (switchable with ``as NAME``)."""
 
     chat: Chat
+    adapter: ConsoleAdapter
     console: Console
     timeline: Timeline
     name: str
@@ -72,17 +72,25 @@ class ConsolePrompt:
         if self.echo and not isinstance(
             line, lines.ThreadMessage | lines.React | lines.Membership | lines.Nothing
         ):
-            self.chat.screen.show_command(self.name, text.strip())
+            self.adapter.show_command(self.name, text.strip())
+        try:
+            return await self._act(line)
+        except NoSuchThread as problem:
+            if self.echo and isinstance(line, lines.ThreadMessage | lines.React):
+                self.adapter.show_command(self.name, text.strip())  # refused: the channel is silent
+            self.tell(str(problem))
+            return True
+
+    async def _act(self, line: lines.Line) -> bool:
         if isinstance(line, lines.Command):
-            await self.chat.command(line.text, by=self.name, thread=line.thread)
+            # `reply #2 /study resolve` on a question's post means its thread, as for text.
+            thread = self.adapter.thread_for(line.thread) if line.thread else None
+            await self.chat.command(line.text, by=self.name, thread=thread)
         elif isinstance(line, lines.ThreadMessage):
-            try:
-                thread = self.chat.screen.thread_for(line.ref)
-            except NoSuchThread as problem:
-                self.tell(str(problem))
-                return True
+            thread = self.adapter.thread_for(line.ref)
             await self.chat.reply_in_thread(thread, line.text, by=self.name)
         elif isinstance(line, lines.React):
+            self.adapter.check_ref(line.ref)
             await self.chat.react(line.ref, line.emoji, by=self.name)
         elif isinstance(line, lines.Click):
             await self.chat.click(line.action, line.value, by=self.name)
@@ -100,9 +108,15 @@ class ConsolePrompt:
         return True
 
     def time_now(self) -> str:
-        """The (simulated) time, and how fast it runs."""
-        now = self.timeline.clock.now().astimezone(UTC)
-        shown = f"{now:%a %d %b %Y, %H:%M:%S} UTC"
+        """The (simulated) time in the group's zone, naming the zone, and how fast it runs."""
+        zone = self.adapter.zone
+        now = self.timeline.clock.now().astimezone(zone)
+        where = (
+            "(the group has no time zone until a syllabus starts)"
+            if zone is UTC
+            else f"in {zone} (the group's time zone)"
+        )
+        shown = f"{now:%a %d %b %Y, %H:%M:%S %Z} {where}"
         if self.timeline.factor is None:
             return f"Now: {shown} (real time)."
         if self.timeline.factor == 1:
@@ -114,46 +128,73 @@ class ConsolePrompt:
         print_indented(self.console, [Text(plain(text), style="dim")])
 
 
-async def run_console(
-    *,
-    name: str,
-    settings: Settings,
-    timeline: Timeline,
-    console: Console,
-    transcript: Path | None,
-    interactive: bool,
-) -> None:
-    """Run the console until the input ends or the person quits."""
-    adapter = ConsoleAdapter(
-        console=console,
-        transcript=transcript,
-        refs_file=settings.home / REFS_FILE,
-        clock=timeline.clock if timeline.factor is not None else None,
-    )
-    async with running(
-        settings=settings,
-        adapters=[adapter],
-        clock=timeline.clock,
-        tick_seconds=timeline.tick_seconds,
-        speed=timeline.factor or 1.0,
-    ) as app:
-        chat = console_chat(bot=app.bot, adapter=adapter)
-        prompt = ConsolePrompt(
-            chat=chat, console=console, timeline=timeline, name=name, echo=not interactive
+@dataclass(frozen=True, kw_only=True)
+class Session:
+    """What one ``studybot console`` runs with."""
+
+    name: str
+    settings: Settings
+    timeline: Timeline
+    console: Console
+    transcript: Path | None
+    export_dir: Path | None
+    echo: bool
+    notes: tuple[str, ...] = ()
+
+    async def run(self, read: Reader) -> list[int]:
+        """Run until the input ends or the person quits; the numbers of the lines skipped
+        because they were not UTF-8."""
+        adapter = ConsoleAdapter(
+            console=self.console,
+            transcript=self.transcript,
+            refs_file=self.settings.home / REFS_FILE,
+            clock=self.timeline.clock if self.timeline.factor is not None else None,
+            export_dir=self.export_dir,
         )
-        prompt.tell(
-            f"studybot console: #{chat.channel} in workspace {chat.workspace!r}, you are "
-            f"{name}. {prompt.time_now()} Type help for what you can type."
-        )
-        if timeline.note:
-            prompt.tell(timeline.note)
-        while True:
-            text = await read_line(f"{prompt.name} {PROMPT_MARK} ", interactive=interactive)
-            if text is None:
-                break
-            try:
-                if not await prompt.handle(text):
+        skipped: list[int] = []
+        async with (
+            running(
+                settings=self.settings,
+                adapters=[adapter],
+                clock=self.timeline.clock,
+                tick_seconds=self.timeline.tick_seconds,
+                speed=self.timeline.factor or 1.0,
+            ) as app,
+            kept(self.timeline),
+        ):
+            chat = console_chat(bot=app.bot, adapter=adapter)
+            prompt = ConsolePrompt(
+                chat=chat,
+                adapter=adapter,
+                console=self.console,
+                timeline=self.timeline,
+                name=self.name,
+                echo=self.echo,
+            )
+            adapter.zone = await group_zone(app.engine, chat) or UTC
+            prompt.tell(
+                f"studybot console: #{chat.channel} in workspace {chat.workspace!r}, you are "
+                f"{self.name}. {prompt.time_now()} Type help for what you can type."
+            )
+            for note in (*self.notes, self.timeline.note):
+                if note:
+                    prompt.tell(note)
+            while True:
+                text = await read(f"{prompt.name} {PROMPT_MARK} ")
+                if text is None:
                     break
-            except Exception as error:  # one bad line must not end the session
-                log.debug("handling %r failed", text, exc_info=True)
-                prompt.tell(f"That did not work: {type(error).__name__}: {error}")
+                if isinstance(text, BadLine):
+                    skipped.append(text.number)
+                    prompt.tell(
+                        f"Line {text.number} is not UTF-8 text ({text.detail}); it was skipped. "
+                        "Save the input as UTF-8 and send that line again."
+                    )
+                    continue
+                try:
+                    if not await prompt.handle(text):
+                        break
+                except Exception as error:  # one bad line must not end the session
+                    log.debug("handling %r failed", text, exc_info=True)
+                    prompt.tell(f"That did not work ({error}). Type help for what works here.")
+                adapter.zone = await group_zone(app.engine, chat) or UTC
+        return skipped

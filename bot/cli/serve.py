@@ -18,7 +18,7 @@ from bot.core.errors import PlatformConfigError
 from bot.core.ports import Adapter
 from bot.runtime.lifespan import claim_timing, running
 from bot.runtime.settings import Settings
-from bot.runtime.timeline import choose_timeline, parse_moment
+from bot.runtime.timeline import BadSpeed, check_speed, choose_timeline, kept, parse_moment
 
 SETTINGS = (
     ("SLACK_BOT_TOKEN", "Slack: the bot token (xoxb-...)"),
@@ -54,21 +54,35 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running(
-        settings=settings,
-        adapters=adapters,
-        clock=timeline.clock,
-        tick_seconds=timeline.tick_seconds,
-        speed=speed,
+    async with (
+        running(
+            settings=settings,
+            adapters=adapters,
+            clock=timeline.clock,
+            tick_seconds=timeline.tick_seconds,
+            speed=speed,
+        ),
+        kept(timeline),  # a --fast timeline resumes where it stopped, as the console's does
     ):
         await stop.wait()
+
+
+def _checked_speed(fast: float | None) -> float | None:
+    try:
+        return None if fast is None else check_speed(fast)
+    except BadSpeed as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def run_command(
     ctx: typer.Context,
     fast: Annotated[
         float | None,
-        typer.Option("--fast", min=1, help="Run scheduled time N times faster (for trials)."),
+        typer.Option(
+            "--fast",
+            callback=_checked_speed,
+            help="Run scheduled time N times faster, from 1 to 100000 (for trials).",
+        ),
     ] = None,
     start_at: Annotated[str | None, typer.Option("--start-at", hidden=True)] = None,
 ) -> None:

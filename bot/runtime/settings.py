@@ -22,7 +22,16 @@ def _folder(env: Mapping[str, str], variable: str, name: str, cwd: Path) -> Path
     """$VARIABLE, else ./name when it exists, else the folder shipped with studybot."""
     configured = env.get(variable, "").strip()
     if configured:
-        return Path(configured).expanduser()
+        folder = Path(configured).expanduser()
+        # Without syllabi nothing can start, and an empty list would hide why; schedule files
+        # are optional (`/study plan` names what it finds), so their folder may come later.
+        if variable == "STUDYBOT_CONTENT" and not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise ConfigError(
+                f"{variable} names {folder}, which {what}: set it to the folder of your "
+                f"{name} files, e.g. {variable}=./{name}, or unset it to use the shipped ones."
+            )
+        return folder
     local = cwd / name
     return local if local.is_dir() else SHIPPED / name
 

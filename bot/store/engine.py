@@ -46,7 +46,8 @@ def database_url(configured: str, *, home: Path = Path()) -> str:
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
         raise DatabaseConfigError(
-            f"DATABASE_URL uses {parsed.drivername!r}; studybot supports sqlite and postgresql"
+            f"DATABASE_URL uses {parsed.drivername!r}; studybot supports sqlite and postgresql: "
+            "use sqlite:///path/to/studybot.db or postgresql://user@host/dbname"
         )
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
@@ -70,11 +71,34 @@ def create_engine(url: str, *, home: Path = Path()) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if database and database != ":memory:":
-            # A fresh STUDYBOT_HOME need not exist yet; SQLite would only say "unable to open".
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_file(Path(database).expanduser(), configured=bool(url.strip()))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _check_sqlite_file(path: Path, *, configured: bool) -> None:
+    """SQLite would only say "unable to open database file"; say what is wrong instead. The
+    default file's folder is STUDYBOT_HOME, studybot's own, made when missing; a folder named
+    in DATABASE_URL is the person's, and a missing one is more likely a typo than a wish."""
+    folder = path.parent
+    if path.is_dir():
+        raise DatabaseConfigError(
+            f"DATABASE_URL names {path}, which is a folder: name a file in it instead, for "
+            f"example sqlite:///{path / 'studybot.db'}"
+        )
+    if configured and not folder.is_dir():
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise DatabaseConfigError(
+            f"{folder} {problem}: create it first (mkdir -p {folder}) or set DATABASE_URL to a "
+            "file in a folder that exists."
+        )
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseConfigError(
+            f"STUDYBOT_HOME is {folder}, which is a file, not a folder: set STUDYBOT_HOME to a "
+            "folder (a new one is created), for example STUDYBOT_HOME=~/.studybot."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

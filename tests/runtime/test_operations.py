@@ -96,6 +96,7 @@ async def test_healthz_is_200_when_all_holds_and_503_naming_the_database_once_it
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "data"
+    folder.mkdir()
     settings = Settings(
         home=tmp_path, database_url=f"sqlite:///{folder / 'studybot.db'}", metrics_port=0
     )

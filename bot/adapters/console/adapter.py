@@ -9,17 +9,16 @@ adapter as its screen. ``studybot console`` and
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
-from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from bot.adapters.chat import Chat
+from bot.adapters.console.exports import Exports
+from bot.adapters.console.refs import REMEMBERED, Known, RefCounter
 from bot.adapters.console.render import inline, message_texts, plain, print_indented
 from bot.adapters.console.transcript import Entry, Transcript
 from bot.core.errors import StudybotError
@@ -38,51 +37,6 @@ def normalize_ref(text: str) -> str:
     """``12`` or ``#12`` -> ``#12``."""
     text = text.strip()
     return text if text.startswith("#") else f"#{text}"
-
-
-class RefCounter:
-    """Numbers refs ``#1``, ``#2``, ... Kept in a file when given one, because refs end up in the
-    database (question threads, answers, delivered posts) and must never repeat after a restart:
-    a reused ref would make a new reply land in an old question's thread."""
-
-    def __init__(self, *, path: Path | None = None) -> None:
-        self.path = path
-        self.last = self._stored()
-
-    def seen(self, ref: str) -> None:
-        """Never hand out ``ref`` (or a smaller number) again."""
-        number = ref.removeprefix("#")
-        if number.isdigit():
-            self.last = max(self.last, int(number))
-
-    def _stored(self) -> int:
-        if self.path is None or not self.path.exists():
-            return 0
-        try:
-            return int(json.loads(self.path.read_text(encoding="utf-8"))["last_ref"])
-        except (ValueError, KeyError, TypeError):
-            return 0
-
-    def next(self) -> str:
-        """The next ref, kept on disk first when there is a file."""
-        self.last += 1
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            scratch = self.path.with_suffix(".tmp")
-            with scratch.open("w", encoding="utf-8") as file:
-                json.dump({"last_ref": self.last}, file)
-                file.flush()
-                os.fsync(file.fileno())
-            scratch.replace(self.path)  # atomic: a kill leaves the old number or the new one
-        return f"#{self.last}"
-
-
-@dataclass(frozen=True)
-class Known:
-    """What a ref names. ``thread`` is the thread a message is in, or the parent of a thread."""
-
-    kind: str
-    thread: str | None = None
 
 
 class NoSuchThread(StudybotError):
@@ -111,16 +65,19 @@ class ConsoleAdapter:
         clock: Clock | None = None,
         bot_name: str = "studybot",
         first_person: bool = True,
+        export_dir: Path | None = None,
     ) -> None:
         self.console = console
         self.transcript = Transcript(path=transcript) if transcript is not None else None
         self.clock = clock  # when given, each post shows the (simulated) time it was made
         self.bot_name = bot_name
         self.first_person = first_person  # "(only you see this)" vs "(only Ben sees this)"
-        self.known: dict[str, Known] = {}
         self.sent: list[Entry] = []
         self.names: dict[str, str] = {}  # user id -> display name, for "direct message to Dev"
+        self.zone: tzinfo = UTC  # times are shown in the group's zone once it has one
+        self.exports = Exports(folder=export_dir) if export_dir is not None else None
         self._refs = RefCounter(path=refs_file)
+        self.known = self._refs.known
         if self.transcript is not None:
             self._remember_transcript(self.transcript)
 
@@ -131,7 +88,7 @@ class ConsoleAdapter:
             self._refs.seen(entry.ref)
 
     def _remember(self, kind: str, ref: str, thread: str | None) -> None:
-        if kind in ("post", "thread", "reply", "member"):
+        if kind in REMEMBERED:
             self.known[ref] = Known(kind, thread)
 
     def _record(
@@ -158,7 +115,7 @@ class ConsoleAdapter:
     def _stamp(self) -> str:
         if self.clock is None:
             return ""
-        return self.clock.now().astimezone(UTC).strftime("  %a %d %b %H:%M UTC")
+        return self.clock.now().astimezone(self.zone).strftime("  %a %d %b %H:%M %Z")
 
     def _header(self, ref: str | None, *parts: tuple[str, str], mark: str = "") -> Text:
         header = Text(mark, style="dim")
@@ -167,6 +124,13 @@ class ConsoleAdapter:
         for text, style in parts:
             header.append(plain(text), style=style)
         return header.append(self._stamp(), style="dim")
+
+    def _texts(self, message: Message) -> list[Text]:
+        # A file attached to a message (an export) is saved whole: a terminal shows only its start.
+        texts = message_texts(message)
+        if self.exports is not None:
+            texts += [self.exports.save(attachment) for attachment in message.attachments]
+        return texts
 
     def _show(self, header: Text, body: list[Text] | None = None, *, indent: int = 0) -> None:
         print_indented(self.console, [header], indent=indent)
@@ -177,12 +141,12 @@ class ConsoleAdapter:
 
     async def post(self, place: Place, message: Message, *, key: str | None = None) -> str:
         """Print a post in the channel and record it (with its delivery key, if any)."""
-        ref = self._refs.next()
+        ref = self._refs.next("post")
         self._record("post", ref, channel=place.channel, text=message.text, key=key)
         self.console.print()
         self._show(
             self._header(ref, (self.bot_name, BOT_STYLE), (f" in #{place.channel}", "dim")),
-            message_texts(message),
+            self._texts(message),
         )
         return ref
 
@@ -190,7 +154,7 @@ class ConsoleAdapter:
         self, place: Place, parent_ref: str, message: Message, *, key: str | None = None
     ) -> str:
         """Print the first message of a thread under ``parent_ref``; its ref names the thread."""
-        ref = self._refs.next()
+        ref = self._refs.next("thread", parent_ref)
         self._record(
             "thread", ref, channel=place.channel, text=message.text, thread=parent_ref, key=key
         )
@@ -202,20 +166,20 @@ class ConsoleAdapter:
                 (f"  (to write here: reply {ref} <text>)", "dim"),
                 mark="↳ ",
             ),
-            message_texts(message),
+            self._texts(message),
             indent=THREAD_INDENT,
         )
         return ref
 
     async def reply(self, place: Place, thread_ref: str, message: Message) -> str:
         """Print a message in a thread."""
-        ref = self._refs.next()
+        ref = self._refs.next("reply", thread_ref)
         self._record("reply", ref, channel=place.channel, text=message.text, thread=thread_ref)
         self._show(
             self._header(
                 ref, (self.bot_name, BOT_STYLE), (f" in thread {thread_ref}", "dim"), mark="↳ "
             ),
-            message_texts(message),
+            self._texts(message),
             indent=THREAD_INDENT,
         )
         return ref
@@ -224,7 +188,7 @@ class ConsoleAdapter:
         self, user_id: str, message: Message, *, key: str | None = None
     ) -> str:
         """Print a direct message to one member."""
-        ref = self._refs.next()
+        ref = self._refs.next("dm")
         self._record("dm", ref, channel="", text=message.text, key=key, to=user_id)
         self.console.print()
         self._show(
@@ -234,7 +198,7 @@ class ConsoleAdapter:
                 (f" → direct message to {self.names.get(user_id, user_id)}", "dim"),
                 mark="✉ ",
             ),
-            message_texts(message),
+            self._texts(message),
         )
         return ref
 
@@ -245,7 +209,7 @@ class ConsoleAdapter:
             self._header(
                 message_ref, (self.bot_name, BOT_STYLE), (" edited its post", "dim"), mark="✎ "
             ),
-            message_texts(message),
+            self._texts(message),
         )
 
     async def find_post(self, place: Place, key: str) -> str | None:
@@ -280,15 +244,15 @@ class ConsoleAdapter:
             self._record("ephemeral", "", channel=channel, text=reply.message.text, to=who.user_id)
             self._show(
                 self._header(None, (self.bot_name, BOT_STYLE), (f" ({audience})", "italic dim")),
-                message_texts(reply.message),
+                self._texts(reply.message),
             )
             return
-        ref = self._refs.next()
+        ref = self._refs.next("post")
         self._record("post", ref, channel=channel, text=reply.message.text)
         self.console.print()
         self._show(
             self._header(ref, (self.bot_name, BOT_STYLE), (f" in #{channel}", "dim")),
-            message_texts(reply.message),
+            self._texts(reply.message),
         )
 
     def show_command(self, name: str, text: str) -> None:
@@ -300,7 +264,7 @@ class ConsoleAdapter:
 
     def show_member_message(self, name: str, thread: str, text: str, *, event_id: str) -> str:
         """A member's message in a thread: it gets a ref like every message (reactions need one)."""
-        ref = self._refs.next()
+        ref = self._refs.next("member", thread)
         self._remember("member", ref, thread)
         self._show(
             self._header(
@@ -331,13 +295,38 @@ class ConsoleAdapter:
 
     # --- refs the person at the keyboard types ----------------------------------------------------
 
+    def check_ref(self, ref: str) -> None:
+        """Refuse (``NoSuchThread``) a ref that names no message a person can act on.
+
+        Refs this console never knew (from before refs were remembered in the refs file) are
+        let through when the counter passed them: the bot knows its own question threads.
+        """
+        number = ref.removeprefix("#")
+        if ref in self.known:
+            return
+        if not (number.isascii() and number.isdigit()):
+            raise NoSuchThread(
+                f"{ref} is not a ref: refs are # and a number, shown before each message "
+                f"({self._refs_so_far()})."
+            )
+        if int(number) > self._refs.last or int(number) == 0:
+            raise NoSuchThread(f"There is no message {ref} ({self._refs_so_far()}).")
+
+    def _refs_so_far(self) -> str:
+        last = self._refs.last
+        if last == 0:
+            return "no message has one yet"
+        threads = [r for r, k in self.known.items() if k.kind == "thread"][-3:]
+        shown = f"threads: {', '.join(threads)}" if threads else "no thread yet"
+        return f"they run from #1 to #{last}; latest {shown}"
+
     def thread_for(self, ref: str) -> str:
         """The thread to reply in when someone types ``reply REF``.
 
         A thread's own ref, a message in a thread, or a post with exactly one thread under it
-        all name a thread. A ref this process has never seen is passed on as it is: it may come
-        from an earlier run without a transcript, and the bot knows its question threads.
+        all name a thread; a ref that names no message is refused (see ``check_ref``).
         """
+        self.check_ref(ref)
         known = self.known.get(ref)
         if known is None or known.kind == "thread":
             return ref
@@ -350,7 +339,10 @@ class ConsoleAdapter:
             raise NoSuchThread(
                 f"{ref} has {len(threads)} threads: reply to one of {', '.join(threads)}."
             )
-        raise NoSuchThread(f"{ref} has no thread. Reply to a thread ref (shown as ↳ #N).")
+        raise NoSuchThread(
+            f"{ref} has no thread: type `reply #N TEXT` with a thread's ref (shown as ↳ #N), "
+            "or open a question with `/study ask <question>`."
+        )
 
 
 def console_chat(*, bot: BotPort, adapter: ConsoleAdapter, echo_commands: bool = False) -> Chat:
