@@ -22,7 +22,7 @@ from bot.core.models import (
 )
 from bot.core.safety import defuse, one_line
 from bot.core.services.runs import MeetingContent
-from bot.core.services.tally import WaitingQuestion, WeekTally
+from bot.core.services.tally import STREAK_WORTH_SHOWING, WaitingQuestion, WeekTally
 from bot.domain.states import CheckinStatus
 from bot.store.models import Meeting
 
@@ -34,6 +34,17 @@ CHECKIN_LABELS = {
     CheckinStatus.PARTIAL: "Partly",
     CheckinStatus.BEHIND: "Behind",
 }
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 session``, ``2 sessions``: every count the bot writes agrees with its noun."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def unit_ids(meeting: Meeting) -> tuple[str, ...]:
+    """The ids of the units a stored meeting reads, in order (what ``/study ask`` and
+    ``/study questions`` take)."""
+    return tuple(dict.fromkeys(entry["unit"] for entry in meeting.units))
 
 
 def cite(section: str, title: str, pages: object) -> str:
@@ -70,11 +81,13 @@ def kickoff(
         share = sum(r.pages.count for r in content.readings) / max(content.unit.pages, 1)
         hours += content.unit.hours * (share if content.parts > 1 else 1)
     blocks += [Heading("Read"), Bullets(tuple(readings))]
+    units = tuple(dict.fromkeys(content.unit.id for content in contents))
     if topics:
         blocks += [Heading("Key topics"), Bullets(tuple(topics))]
     blocks.append(
         Fields(
             (
+                ("Unit" if len(units) == 1 else "Units", ", ".join(units)),
                 (
                     "Pages",
                     str(
@@ -91,9 +104,13 @@ def kickoff(
     if links:
         blocks += [Heading("Free companions"), Links(tuple(links))]
     value = str(meeting.id)
+    ask_about = (
+        f" Ask about one unit with `/study ask {units[-1]} <question>`." if len(units) > 1 else ""
+    )
     blocks += [
         Paragraph(
             "How did the reading go? Check in with one click, or `/study checkin done|partial|behind`."
+            + ask_about
         ),
         Actions(
             (
@@ -106,7 +123,6 @@ def kickoff(
         SmallPrint("Discussion questions follow in threads below. Reply there; formulas in $...$."),
     ]
     text = f"{title}. Read: " + "; ".join(readings)
-    units = tuple(dict.fromkeys(content.unit.id for content in contents))
     return Message(text=text, blocks=tuple(blocks), labels=units)
 
 
@@ -124,15 +140,28 @@ def discussion_question(number: int, question: str, unit_title: str, unit_id: st
     )
 
 
-def reminder(*, meeting: Meeting, missing: int, members: int) -> Message:
-    """The mid-week nudge in the channel: how many have not checked in."""
-    if missing == 0:
-        text = f"Everyone has checked in for “{meeting.title}”. Nice work!"
+def reminder(*, meeting: Meeting, missing: int, members: int, opted_out: int = 0) -> Message:
+    """The mid-week nudge in the channel: how many of the members who get it (``members``; not
+    the ``opted_out`` who turned it off) have not checked in."""
+    if members == 0:
+        text = (
+            f"Mid-week: nobody here gets the nudge for “{meeting.title}” "
+            "(`/study reminders channel` turns yours back on)."
+        )
+    elif missing == 0:
+        who = "Everyone who gets the nudge has" if opted_out else "Everyone has"
+        text = f"{who} checked in for “{meeting.title}”. Nice work!"
     else:
         verb = "has" if missing == 1 else "have"
+        of = "member" if members == 1 else "members"
+        not_counted = (
+            f" ({plural(opted_out, 'member')} with reminders off {'is' if opted_out == 1 else 'are'} not counted)"
+            if opted_out
+            else ""
+        )
         text = (
-            f"Mid-week nudge: {missing} of {members} members {verb} not checked in for “{meeting.title}” yet. "
-            "Use `/study checkin done|partial|behind`, or the buttons on this week's post."
+            f"Mid-week nudge: {missing} of {members} {of} {verb} not checked in for “{meeting.title}” yet"
+            f"{not_counted}. Use `/study checkin done|partial|behind`, or the buttons on this week's post."
         )
     return Message(text=text, blocks=(Paragraph(text),))
 
@@ -160,11 +189,13 @@ def summary(
         ("No check-in", str(tally.silent)),
     )
     blocks: list[Block] = [Heading(title), Fields(fields)]
-    if tally.streaks:
+    if tally.streaks:  # names only in a view that shows them (bot.core.access)
         blocks += [
             Heading("On a streak"),
-            Bullets(tuple(f"{defuse(name)}: {n} weeks" for name, n in tally.streaks)),
+            Bullets(tuple(f"{defuse(name)}: {plural(n, 'week')}" for name, n in tally.streaks)),
         ]
+    elif tally.on_streak:
+        blocks.append(Paragraph(streak_count(tally.on_streak)))
     if open_questions:
         blocks += [Heading("Open questions"), Bullets(tuple(map(_waiting, open_questions)))]
     if next_meeting is not None:
@@ -176,9 +207,14 @@ def summary(
     return Message(text=text, blocks=tuple(blocks))
 
 
+def streak_count(members: int) -> str:
+    """How many members are on a streak, without naming them."""
+    return f"On a streak of {STREAK_WORTH_SHOWING} weeks or more: {plural(members, 'member')}."
+
+
 def _waiting(question: WaitingQuestion) -> str:
     n = question.answers
-    status = f"{n} answer{'s' * (n != 1)} so far" if n else "no answer yet"
+    status = f"{plural(n, 'answer')} so far" if n else "no answer yet"
     return f"{defuse(one_line(question.text, 120))} (asked by {defuse(question.asker)}; {status})"
 
 
@@ -230,9 +266,11 @@ def resolved_note(resolver: str) -> Message:
 
 def missed_posts(count: int, oldest: datetime, zone: str) -> Message:
     """The one notice organizers get about posts that came too late to send."""
+    which = "due" if count == 1 else "the oldest due"
+    skipped = "It was" if count == 1 else "They were"
     text = (
-        f"Heads-up for organizers: the bot was offline and {count} scheduled "
-        f"post{'s' if count != 1 else ''} (the oldest due {local_time(oldest, zone)}) came too late to send. "
-        "They were skipped rather than flooding the channel."
+        f"Heads-up for organizers: the bot was offline and {plural(count, 'scheduled post')} "
+        f"({which} {local_time(oldest, zone)}) came too late to send. "
+        f"{skipped} skipped rather than flooding the channel."
     )
     return Message(text=text, blocks=(Paragraph(text),))

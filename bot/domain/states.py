@@ -13,6 +13,15 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
+class ReminderMode(StrEnum):
+    """How a member wants the mid-week nudge: by direct message, only the channel's post, or
+    not at all (left out of the nudge's count too)."""
+
+    DM = "dm"
+    CHANNEL = "channel"
+    OFF = "off"
+
+
 class RunStatus(StrEnum):
     """Where a group is in reading one syllabus."""
 

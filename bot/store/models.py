@@ -30,6 +30,7 @@ from bot.domain.states import (
     DeliveryKind,
     DeliveryStatus,
     QuestionStatus,
+    ReminderMode,
     Role,
     RunStatus,
 )
@@ -104,14 +105,18 @@ class Member(Base):
     """A person in a group: role, reminder preference, when they joined or left."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("group_id", "user_id"), _one_of("role", Role))
+    __table_args__ = (
+        UniqueConstraint("group_id", "user_id"),
+        _one_of("role", Role),
+        _one_of("reminders", ReminderMode),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
-    dm_reminders: Mapped[bool] = mapped_column(default=False)
+    reminders: Mapped[str] = mapped_column(String(16), default=ReminderMode.CHANNEL)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
 

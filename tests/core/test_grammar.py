@@ -25,6 +25,7 @@ from bot.core.grammar import (
     Leave,
     Me,
     Organizer,
+    Organizers,
     Pause,
     Plan,
     Progress,
@@ -50,11 +51,15 @@ NO_ARGUMENT_COMMANDS = {
     "resolve": Resolve(),
     "progress": Progress(),
     "me": Me(),
-    "schedule": ShowSchedule(),
+    "organizers": Organizers(),
     "pause": Pause(),
     "resume": Resume(),
     "skip": Skip(),
-    "stop": Stop(),
+}
+# Commands that take nothing or exactly one word.
+ONE_OPTIONAL_WORD = {
+    "schedule": ("all", ShowSchedule(), ShowSchedule(everything=True)),
+    "stop": ("confirm", Stop(), Stop(confirmed=True)),
 }
 
 
@@ -80,6 +85,7 @@ ONE_OF_EACH = [
     ("schedule", ShowSchedule()),
     ("syllabus list", SyllabusList()),
     ("reminders dm", Reminders("dm")),
+    ("organizers", Organizers()),
     ("start mml", Start("mml")),
     ("plan mml-berlin-mondays", Plan("mml-berlin-mondays")),
     ("pause", Pause()),
@@ -334,6 +340,8 @@ def test_syllabus_mistakes_are_refused(text: str) -> None:
         ("reminders channel", Reminders("channel")),
         ("reminders DM", Reminders("dm")),
         ("reminders Channel", Reminders("channel")),
+        ("reminders off", Reminders("off")),
+        ("reminders OFF", Reminders("off")),
         ("export csv", Export("csv")),
         ("export ical", Export("ical")),
         ("export CSV", Export("csv")),
@@ -350,6 +358,7 @@ def test_reminders_and_export_choices(text: str, expected: object) -> None:
         ("reminders", "reminders", "`dm`"),
         ("reminders email", "reminders", "`dm`"),
         ("reminders dm channel", "reminders", "`dm`"),
+        ("reminders none", "reminders", "`off`"),
         ("export", "export", "`csv`"),
         ("export pdf", "export", "`csv`"),
         ("export csv ical", "export", "`csv`"),
@@ -512,7 +521,25 @@ def test_organizer_mistakes_are_refused(text: str) -> None:
     assert usage("organizer") in message
 
 
-# --- commands that take no arguments ---------------------------------------------------------
+# --- commands that take no arguments, or one word -------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(ONE_OPTIONAL_WORD))
+def test_one_optional_word_commands_parse_with_and_without_it(name: str) -> None:
+    word, bare, with_word = ONE_OPTIONAL_WORD[name]
+    assert parse(name) == bare
+    assert parse(f"{name} {word}") == with_word
+    assert parse(f"{name} {word.upper()}") == with_word
+
+
+@pytest.mark.parametrize("name", sorted(ONE_OPTIONAL_WORD))
+@pytest.mark.parametrize("extra", ["now", "please", "mml", "<@U123|ada>"])
+def test_other_words_after_a_one_optional_word_command_are_refused(name: str, extra: str) -> None:
+    word = ONE_OPTIONAL_WORD[name][0]
+    for text in (f"{name} {extra}", f"{name} {word} {extra}"):
+        message = refusal(text)
+        assert f"`{name}` takes nothing, or only `{word}`." in message
+        assert usage(name) in message
 
 
 @pytest.mark.parametrize("name", sorted(NO_ARGUMENT_COMMANDS))

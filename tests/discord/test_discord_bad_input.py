@@ -76,7 +76,7 @@ async def test_buttons_of_a_run_that_ended_record_nothing(
 ) -> None:
     kickoff = await started(world, studybot)
     server, grace = world.server, world["grace"]
-    stopped = await server.command(world["ada"], world.text, "stop")
+    stopped = await server.command(world["ada"], world.text, "stop", confirm=True)
     assert not stopped.ephemeral and "Stopped" in stopped.text
 
     done = next(c for c in custom_ids(kickoff) if c.endswith(":done"))

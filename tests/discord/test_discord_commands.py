@@ -32,9 +32,12 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     (("progress",), {}, "progress", cmd.Progress),
     (("me",), {}, "me", cmd.Me),
     (("schedule",), {}, "schedule", cmd.ShowSchedule),
+    (("schedule",), {"all": True}, "schedule all", cmd.ShowSchedule),
     (("syllabus", "list"), {}, "syllabus list", cmd.SyllabusList),
     (("syllabus", "show"), {"syllabus": "mml"}, "syllabus show mml", cmd.SyllabusShow),
     (("reminders",), {"mode": "dm"}, "reminders dm", cmd.Reminders),
+    (("reminders",), {"mode": "off"}, "reminders off", cmd.Reminders),
+    (("organizers",), {}, "organizers", cmd.Organizers),
     (
         ("start",),
         {
@@ -54,6 +57,7 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     (("resume",), {}, "resume", cmd.Resume),
     (("skip",), {}, "skip", cmd.Skip),
     (("stop",), {}, "stop", cmd.Stop),
+    (("stop",), {"confirm": True}, "stop confirm", cmd.Stop),
     (("export",), {"format": "ical"}, "export ical", cmd.Export),
 ]
 

@@ -13,7 +13,7 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
-from bot.core.grammar import MAX_TEXT, SPECS
+from bot.core.grammar import MAX_TEXT, REMINDER_MODES, SPECS
 from bot.core.models import Place
 from bot.core.ports import Catalog, Suggestion
 
@@ -160,14 +160,22 @@ def study_group(hooks: Hooks) -> app_commands.Group:
         await run(interaction, "me")
 
     @study.command(name="schedule", description=summary("schedule"))
-    async def schedule(interaction: discord.Interaction) -> None:
-        await run(interaction, "schedule")
+    @app_commands.describe(everything="Every session, the breaks and the end date")
+    @app_commands.rename(everything="all")
+    async def schedule(interaction: discord.Interaction, everything: bool = False) -> None:
+        await run(interaction, "schedule", "all" if everything else None)
 
     @study.command(name="reminders", description=summary("reminders"))
-    @app_commands.describe(mode="dm: a direct message; channel: only the post in the channel")
-    @app_commands.choices(mode=[app_commands.Choice(name=n, value=n) for n in ("dm", "channel")])
+    @app_commands.describe(
+        mode="dm: a direct message; channel: only the channel's post; off: no nudge at all"
+    )
+    @app_commands.choices(mode=[app_commands.Choice(name=n, value=n) for n in REMINDER_MODES])
     async def reminders(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         await run(interaction, "reminders", mode.value)
+
+    @study.command(name="organizers", description=summary("organizers"))
+    async def organizers(interaction: discord.Interaction) -> None:
+        await run(interaction, "organizers")
 
     @study.command(name="export", description=summary("export"))
     @app_commands.describe(kind="csv: the check-ins; ical: the calendar")
@@ -250,8 +258,9 @@ def study_group(hooks: Hooks) -> app_commands.Group:
         await run(interaction, "skip")
 
     @study.command(name="stop", description=summary("stop"))
-    async def stop(interaction: discord.Interaction) -> None:
-        await run(interaction, "stop")
+    @app_commands.describe(confirm="Stop at once, without the confirmation button")
+    async def stop(interaction: discord.Interaction, confirm: bool = False) -> None:
+        await run(interaction, "stop", "confirm" if confirm else None)
 
     organizer = app_commands.Group(
         name="organizer", description=summary("organizer"), parent=study, guild_only=True

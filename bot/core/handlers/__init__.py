@@ -28,6 +28,7 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.SyllabusList: syllabi.list_them,
     grammar.SyllabusShow: syllabi.show,
     grammar.Reminders: membership.reminders,
+    grammar.Organizers: membership.organizers,
     grammar.Start: runs.start,
     grammar.Plan: runs.plan,
     grammar.Pause: runs.pause,
@@ -41,6 +42,7 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
 ACTIONS: dict[str, Callable[[Context, ActionEvent], Awaitable[Reply]]] = {
     "checkin": checkins.click,
     "ask": questions.ask_click,
+    "stop": runs.stop_click,  # the confirmation button of ``/study stop``
 }
 
 __all__ = ["ACTIONS", "COMMANDS", "Handler"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from bot.core import grammar, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, member_here, run_of
+from bot.core.handlers.lookup import group_here, own_membership, run_of
 from bot.core.models import ActionEvent, Reply
 from bot.core.posts import CHECKIN_LABELS, local_time
 from bot.core.services import checkins, runs
-from bot.domain.states import OPEN_RUN, CheckinStatus
+from bot.domain.states import OPEN_RUN, CheckinStatus, RunStatus
 from bot.store.models import Meeting, Run
+
+MAX_ID_DIGITS = 18  # every id fits a 64-bit integer column
 
 
 async def checkin(ctx: Context, command: grammar.CheckIn) -> Reply:
@@ -27,16 +29,16 @@ async def checkin(ctx: Context, command: grammar.CheckIn) -> Reply:
 
 
 async def _check_in_step_by_step(ctx: Context, status: CheckinStatus, note: str) -> str:
-    """Refuse where the usual check-in cannot be, else enrol (or rename) the member first."""
+    """Refuse where the usual check-in cannot be, else take on the member's new name first."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, active=True)
     meetings = await runs.meetings_of(ctx.db, run)
     meeting = runs.current_meeting(meetings, ctx.now)
     if meeting is None:
         raise Refusal(
-            f"The first session starts {local_time(meetings[0].starts_at, run.timezone)}; check in after it begins."
+            replies.not_started_yet(local_time(meetings[0].starts_at, run.timezone), first=True)
         )
-    member = await member_here(ctx, group)
+    member = await own_membership(ctx, group)
     await checkins.check_in(
         ctx.db, meeting_id=meeting.id, member_id=member.id, status=status, note=note, now=ctx.now
     )
@@ -46,16 +48,20 @@ async def _check_in_step_by_step(ctx: Context, status: CheckinStatus, note: str)
 async def click(ctx: Context, event: ActionEvent) -> Reply:
     """A kickoff's Done / Partly / Behind button; its value is ``<meeting id>:<status>``."""
     meeting_id, _, status = event.value.partition(":")
-    if status not in CHECKIN_LABELS or not meeting_id.isdigit():
-        raise Refusal("That button is not valid any more.")
+    if status not in CHECKIN_LABELS or not _an_id(meeting_id):
+        raise Refusal(replies.BUTTON_NOT_VALID)
     group = await group_here(ctx)
     meeting = await ctx.db.get(Meeting, int(meeting_id))
     run = await ctx.db.get(Run, meeting.run_id) if meeting else None
-    if meeting is None or run is None or run.group_id != group.id or run.status not in OPEN_RUN:
-        raise Refusal("That post belongs to a run that has ended; nothing was recorded.")
+    if meeting is None or run is None or run.group_id != group.id:
+        raise Refusal(replies.BUTTON_NOT_VALID)  # no such session in this group
+    if run.status not in OPEN_RUN:
+        raise Refusal(replies.RUN_ENDED)
+    if run.status == RunStatus.PAUSED:  # as `/study checkin` says while paused
+        raise Refusal(replies.PAUSED)
     if meeting.starts_at > ctx.now:
-        raise Refusal("That session has not started yet.")
-    member = await member_here(ctx, group)
+        raise Refusal(replies.not_started_yet(local_time(meeting.starts_at, run.timezone)))
+    member = await own_membership(ctx, group)
     await checkins.check_in(
         ctx.db,
         meeting_id=meeting.id,
@@ -65,3 +71,9 @@ async def click(ctx: Context, event: ActionEvent) -> Reply:
         now=ctx.now,
     )
     return replies.checked_in(CheckinStatus(status), meeting.title, thanks=False)
+
+
+def _an_id(text: str) -> bool:
+    """Digits a database id can be (``isdigit`` alone also takes ``²`` and numbers no column
+    holds)."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS

@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.core import grammar, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, member_here, require_organizer
+from bot.core.handlers.lookup import group_here, own_membership, require_organizer
 from bot.core.models import MembershipEvent, Reply, say
 from bot.core.safety import defuse
 from bot.core.services import groups, runs
-from bot.domain.states import Role
+from bot.domain.states import ReminderMode, Role
 
 
 async def join(ctx: Context, command: grammar.Join) -> Reply:
@@ -46,6 +46,8 @@ async def organizer(ctx: Context, command: grammar.Organizer) -> Reply:
         )
     name = defuse(target.display_name)
     if command.add:
+        if target.role == Role.ORGANIZER:
+            raise Refusal(replies.already_organizer(target.display_name))
         target.role = Role.ORGANIZER
         return say(f"{name} is now an organizer.", ephemeral=False)
     if target.role != Role.ORGANIZER:
@@ -59,12 +61,20 @@ async def organizer(ctx: Context, command: grammar.Organizer) -> Reply:
     return say(f"{name} is no longer an organizer.", ephemeral=False)
 
 
-async def reminders(ctx: Context, command: grammar.Reminders) -> Reply:
-    """``/study reminders dm|channel``."""
+async def organizers(ctx: Context, command: grammar.Organizers) -> Reply:
+    """``/study organizers``: the group's organizers, for anyone told only they can do
+    something."""
     group = await group_here(ctx)
-    member = await member_here(ctx, group)
-    member.dm_reminders = command.mode == "dm"
-    return replies.reminders_set(by_dm=member.dm_reminders)
+    members = await groups.current_members(ctx.db, group)
+    return replies.organizers([m.display_name for m in members if m.role == Role.ORGANIZER])
+
+
+async def reminders(ctx: Context, command: grammar.Reminders) -> Reply:
+    """``/study reminders dm|channel|off``."""
+    group = await group_here(ctx)
+    member = await own_membership(ctx, group)
+    member.reminders = ReminderMode(command.mode)
+    return replies.reminders_set(ReminderMode(command.mode))
 
 
 async def on_membership(ctx: Context, event: MembershipEvent) -> Reply | None:

@@ -14,43 +14,60 @@ from bot.core.models import (
     ThreadMessageEvent,
     say,
 )
+from bot.core.posts import unit_ids
 from bot.core.services import groups, questions, runs
 from bot.domain.states import DeliveryKind, QuestionStatus
 from bot.store.models import Group, Question
 
 
+def _filed_under(text: str, known: dict[str, str], here: tuple[str, ...]) -> tuple[str, str]:
+    """The unit a question is about and its text: a unit id (``mml-03`` or ``[mml-03]``)
+    written first names it and is taken off the text; otherwise the first unit of the
+    session being read."""
+    first, _, rest = text.strip().partition(" ")
+    named = known.get(first.strip("[]():,").casefold())
+    if named is not None and rest.strip():
+        return named, rest.strip()
+    return here[0], text
+
+
 async def ask(ctx: Context, command: grammar.Ask) -> Reply:
-    """``/study ask <question>``: posted in the channel with a thread for its answers."""
+    """``/study ask [unit-id] <question>``: posted in the channel with a thread for its
+    answers, filed under the unit it names or the session's first."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, active=True)
     member = await member_here(ctx, group)
     syllabus = await runs.syllabus_of_run(ctx.db, run)
     meetings = await runs.meetings_of(ctx.db, run)
     meeting = runs.current_meeting(meetings, ctx.now) or meetings[0]
-    unit = runs.content_of(meeting, syllabus)[0].unit
+    here = unit_ids(meeting)
+    known = {unit.id.casefold(): unit.id for unit in syllabus.units}
+    unit_id, text = _filed_under(command.text, known, here)
     number = len(await questions.list_questions(ctx.db, run, scope="all", unit=None)) + 1
     question = Question(
         run_id=run.id,
         meeting_id=meeting.id,
         member_id=member.id,
-        unit_id=unit.id,
-        text=command.text,
+        unit_id=unit_id,
+        text=text,
         created_at=ctx.now,
     )
     ctx.db.add(question)
     await ctx.db.flush()
     for kind in (DeliveryKind.QA_POST, DeliveryKind.QA_THREAD):
         await ctx.post_later(run_id=run.id, meeting_id=meeting.id, kind=kind, seq=question.id)
-    return say(f"Your question is posted as Question {number}; answers will arrive in its thread.")
+    return replies.question_posted(
+        number, unit_id, others=[unit for unit in here if unit != unit_id]
+    )
 
 
 async def ask_click(ctx: Context, event: ActionEvent) -> Reply:
     """The kickoff's *Ask a question* form; its value is what the member wrote."""
-    text = event.value.strip()
+    text = grammar.visible(event.value)
     if not text or text.isdigit():
-        raise Refusal("Write your question with `/study ask <question>`.")
+        raise Refusal(replies.WRITE_A_QUESTION)
     if len(text) > grammar.MAX_TEXT:
-        raise Refusal(f"Questions are limited to {grammar.MAX_TEXT} characters; nothing was saved.")
+        raise Refusal(replies.question_too_long(len(text), grammar.MAX_TEXT))
     return await ask(ctx, grammar.Ask(text))
 
 
@@ -63,7 +80,7 @@ async def resolve(ctx: Context, command: grammar.Resolve) -> Reply:
         ctx.db, await run_ids(ctx, group), ctx.place.thread
     )
     if question is None:
-        raise Refusal("This thread is not a studybot question.")
+        raise Refusal(replies.NOT_A_QUESTION_THREAD)
     return await _resolve(ctx, group, question)
 
 
@@ -87,14 +104,20 @@ async def list_them(ctx: Context, command: grammar.Questions) -> Reply:
     """``/study questions [open|all] [unit]``, numbered as they were asked."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, history=True)
-    found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=command.unit)
+    unit = command.unit
+    if unit is not None:
+        units = [u.id for u in (await runs.syllabus_of_run(ctx.db, run)).units]
+        unit = next((u for u in units if u.casefold() == unit.casefold()), None)
+        if unit is None:
+            raise Refusal(replies.no_such_unit(command.unit or "", units))
+    found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=unit)
     everyone = await questions.list_questions(ctx.db, run, scope="all", unit=None)
     return replies.question_list(
         found,
         numbers={q.id: n for n, q in enumerate(everyone, start=1)},
         answers=await questions.answer_counts(ctx.db, [q.id for q in found]),
         scope=command.scope,
-        unit=command.unit,
+        unit=unit,
     )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.core import grammar, replies
+from bot.core import grammar, replies, run_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, require_organizer, run_of
 from bot.core.handlers.syllabi import syllabus_for
-from bot.core.models import Reply, say
+from bot.core.models import ActionEvent, Reply, say
 from bot.core.services import groups, runs
+from bot.domain.errors import InputError
 from bot.domain.problems import DataFileError
 from bot.domain.states import Role, RunStatus
 from bot.store.models import Group, Member, Run
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # the models (pydantic) load with the first schedule read, no
     from bot.domain.schedule import ScheduleSpec
 
 DEFAULT_SCHEDULE = {"weekday": "monday", "time": "18:00", "timezone": "UTC"}
+FURTHEST_START = timedelta(days=2 * 365)  # a start further ahead is a typo (2126 for 2026)
 
 
 async def _may_start(ctx: Context, group: Group) -> Member:
@@ -29,29 +32,62 @@ async def _may_start(ctx: Context, group: Group) -> Member:
     member = await member_here(ctx, group)
     member.role = Role.ORGANIZER
     if await runs.open_run(ctx.db, group) is not None:
-        raise Refusal(
-            "A syllabus is already running here. `/study stop` it first, or `/study pause`."
-        )
+        raise Refusal(run_replies.ALREADY_RUNNING)
     return member
 
 
 def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:
     from pydantic import ValidationError  # pydantic: on first use, not at start
 
+    from bot.domain.explain import Found, clean_loc, explain
     from bot.domain.schedule import ScheduleSpec
 
     try:
         return ScheduleSpec.model_validate(fields)
     except ValidationError as error:
+        # The files' one table of plain sentences: pydantic's own wording never reaches anyone.
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'schedule'}: {e['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(map(str, e['loc'])) or 'schedule'} "
+            + explain(
+                e["type"],
+                Found(
+                    loc=clean_loc(e["loc"]),
+                    value=e.get("input"),
+                    written=None,
+                    ctx=e.get("ctx") or {},
+                    model=ScheduleSpec,
+                ),
+            )
             for e in error.errors(include_url=False)
         )
         raise Refusal(f"I can't use that schedule: {problems}. {grammar.usage('start')}") from None
 
 
+def zone_problem(name: str) -> str | None:
+    """Why ``tz <name>`` cannot be a new group's time zone (unknown, an abbreviation such as
+    EST, or a fixed offset such as UTC+2, which miss daylight saving time), or None."""
+    from bot.domain.zones import zone_named
+
+    try:
+        zone_named(name)
+    except InputError as problem:
+        return run_replies.zone_refused(str(problem))
+    return None
+
+
+def _start_date_problem(start: date, today: date) -> str | None:
+    """Why a ``from`` date cannot start a run, or None."""
+    if start < today:
+        return run_replies.start_date_refused(start)
+    if start > today + FURTHEST_START:
+        return run_replies.start_date_refused(start, latest=today + FURTHEST_START)
+    return None
+
+
 async def start(ctx: Context, command: grammar.Start) -> Reply:
     """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
+    if command.timezone and (problem := zone_problem(command.timezone)):
+        raise Refusal(problem)
     group = await groups.ensure_group(ctx.db, ctx.place)
     organizer = await _may_start(ctx, group)
     syllabus = await syllabus_for(ctx, command.syllabus_id)
@@ -66,8 +102,8 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
         fields["pace"] = {"units_per_session": command.pace}
     spec = _validated_spec(fields)
     today = ctx.now.astimezone(spec.zone).date()
-    if command.start and spec.start < today:
-        raise Refusal(f"The start date {spec.start} is in the past.")
+    if command.start and (problem := _start_date_problem(spec.start, today)):
+        raise Refusal(problem)
     if not command.start:
         spec = runs.first_future_start(syllabus, spec.model_copy(update={"start": today}), ctx.now)
     _run, meetings = await runs.start_run(
@@ -83,7 +119,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
         raise Refusal(
             "That first session would already have started; choose a later start or time."
         )
-    return replies.started(syllabus, spec, meetings, ephemeral=False)
+    return run_replies.started(syllabus, spec, meetings, ephemeral=False)
 
 
 async def plan(ctx: Context, command: grammar.Plan) -> Reply:
@@ -99,7 +135,9 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
     from bot.domain.schedule_check import check_schedule
 
     try:
-        loaded = check_schedule(read_yaml(path, display_name=path.name), library=ctx.library)
+        loaded = check_schedule(
+            read_yaml(path, display_name=path.name), library=ctx.library, today=ctx.now.date()
+        )
     except DataFileError as problems:
         raise Refusal(f"That schedule has problems:\n{problems}") from None
     if loaded.meetings[0].starts_at <= ctx.now:
@@ -115,7 +153,7 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
         now=ctx.now,
         source=str(path),
     )
-    return replies.started(loaded.syllabus, loaded.spec, meetings, ephemeral=False)
+    return run_replies.started(loaded.syllabus, loaded.spec, meetings, ephemeral=False)
 
 
 async def _organizers_run(ctx: Context, action: str) -> Run:
@@ -126,7 +164,7 @@ async def _organizers_run(ctx: Context, action: str) -> Run:
 
 async def _upcoming(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
     following = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)[:5]
-    return replies.schedule(
+    return run_replies.schedule(
         following,
         run.timezone,
         heading=heading,
@@ -139,7 +177,7 @@ async def pause(ctx: Context, command: grammar.Pause) -> Reply:
     """``/study pause``: posts are held until resume."""
     run = await _organizers_run(ctx, "pause the group")
     if run.status == RunStatus.PAUSED:
-        raise Refusal("The group is already paused.")
+        raise Refusal(replies.ALREADY_PAUSED)
     await runs.pause(ctx.db, run, ctx.now)
     return say(
         "Paused: no posts until an organizer runs `/study resume`. Later sessions will move back.",
@@ -151,16 +189,19 @@ async def resume(ctx: Context, command: grammar.Resume) -> Reply:
     """``/study resume``: held posts are released and later meetings move back."""
     run = await _organizers_run(ctx, "resume the group")
     if run.status != RunStatus.PAUSED:
-        raise Refusal("The group is not paused.")
+        raise Refusal(replies.NOT_PAUSED)
     skipped = await runs.resume(ctx.db, run, ctx.now)
     meetings = {m.id: m for m in await runs.meetings_of(ctx.db, run)}
-    heading = replies.resumed([(row.kind, meetings[row.meeting_id]) for row in skipped])
+    heading = run_replies.resumed([(row.kind, meetings[row.meeting_id]) for row in skipped])
     return await _upcoming(ctx, run, heading, ephemeral=False)
 
 
 async def skip(ctx: Context, command: grammar.Skip) -> Reply:
-    """``/study skip``: no meeting next time; everything after moves back a week."""
+    """``/study skip``: no meeting next time; everything after moves back a week. A paused
+    group has no next meeting yet (resuming moves them all), so skipping then is refused."""
     run = await _organizers_run(ctx, "skip a week")
+    if run.status == RunStatus.PAUSED:
+        raise Refusal(run_replies.SKIP_WHILE_PAUSED)
     if await runs.skip_next(ctx.db, run, ctx.now) is None:
         raise Refusal("There is no session left to skip.")
     heading = "Skipped a week; everything after moves back. The next sessions:"
@@ -168,16 +209,38 @@ async def skip(ctx: Context, command: grammar.Skip) -> Reply:
 
 
 async def stop(ctx: Context, command: grammar.Stop) -> Reply:
-    """``/study stop``: no more scheduled posts."""
+    """``/study stop`` says what stopping does and offers a button; ``/study stop confirm``
+    (or the button) stops: no more scheduled posts, and no resuming."""
     run = await _organizers_run(ctx, "stop the syllabus")
+    if command.confirmed:
+        await runs.stop(ctx.db, run, ctx.now)
+        return say(run_replies.STOPPED, ephemeral=False)
+    syllabus = await runs.syllabus_of_run(ctx.db, run)
+    left = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)
+    return run_replies.confirm_stop(syllabus.title, sessions_left=len(left), run_id=run.id)
+
+
+async def stop_click(ctx: Context, event: ActionEvent) -> Reply:
+    """The *Stop the run* button of ``/study stop``; its value is the run's id, so an old
+    button cannot stop a run started since."""
+    group = await group_here(ctx)
+    await require_organizer(ctx, group, "stop the syllabus")
+    run = await runs.open_run(ctx.db, group)
+    if run is None or str(run.id) != event.value:
+        raise Refusal(run_replies.STOP_GONE)
     await runs.stop(ctx.db, run, ctx.now)
-    return say(
-        "Stopped. No more scheduled posts; an organizer can `/study start` another syllabus.",
-        ephemeral=False,
-    )
+    return say(run_replies.STOPPED, ephemeral=False)
 
 
 async def show_schedule(ctx: Context, command: grammar.ShowSchedule) -> Reply:
-    """``/study schedule``: the next five meetings."""
+    """``/study schedule``: the next five meetings; ``all``: every one, breaks and the end."""
     run = await run_of(ctx, await group_here(ctx))
-    return await _upcoming(ctx, run, "Coming up", ephemeral=True)
+    if not command.everything:
+        return await _upcoming(ctx, run, "Coming up", ephemeral=True)
+    return run_replies.schedule_all(
+        await runs.meetings_of(ctx.db, run),
+        run.timezone,
+        breaks=runs.spec_of(run).breaks,
+        skipped=run.skipped,
+        paused=run.status == RunStatus.PAUSED,
+    )

@@ -1,234 +1,51 @@
-"""One grammar for ``/study ...``, parsed once for every platform.
-
-``parse(text)`` returns a typed command or raises ``CommandError`` with a short usage line and,
-for a mistyped command word, the closest valid command.
-"""
+"""``parse(text)``: what followed ``/study``, as a typed command, or a ``CommandError`` with a
+short usage line and, for a mistyped command word, the closest valid command."""
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.errors import CommandError
+from bot.core.grammar.commands import (
+    Ask,
+    CheckIn,
+    Command,
+    Export,
+    Help,
+    Join,
+    Leave,
+    Me,
+    Organizer,
+    Organizers,
+    Pause,
+    Plan,
+    Progress,
+    Questions,
+    Reminders,
+    Resolve,
+    Resume,
+    ShowSchedule,
+    Skip,
+    Start,
+    Stop,
+    SyllabusList,
+    SyllabusShow,
+)
+from bot.core.grammar.specs import SPECS, usage
 
 MAX_TEXT = 4000  # characters of free text (a question, a note) the bot accepts
-
-
-@dataclass(frozen=True)
-class Spec:
-    """How a command is written, what it does, and whether only organizers may use it."""
-
-    usage: str
-    summary: str
-    organizer_only: bool = False
-
-
-SPECS: dict[str, Spec] = {
-    "help": Spec("/study help [command]", "what each command does"),
-    "join": Spec("/study join", "join this channel's study group"),
-    "leave": Spec("/study leave", "leave the group (your check-ins are kept)"),
-    "checkin": Spec(
-        "/study checkin done|partial|behind [note...]",
-        "check in for this week's reading (a new check-in replaces your earlier one)",
-    ),
-    "ask": Spec("/study ask <question...>", "open a Q&A thread about the current unit"),
-    "resolve": Spec("/study resolve", "in a Q&A thread: mark the question answered"),
-    "questions": Spec("/study questions [open|all] [unit]", "list the group's questions"),
-    "progress": Spec("/study progress", "the group this week: check-ins, streaks, who is behind"),
-    "me": Spec("/study me", "your check-ins, streak and open questions"),
-    "schedule": Spec("/study schedule", "the next sessions, in the group's time zone"),
-    "syllabus": Spec("/study syllabus list | show <id>", "the syllabi you can start"),
-    "reminders": Spec("/study reminders dm|channel", "get the mid-week nudge as a DM, or not"),
-    "start": Spec(
-        "/study start <syllabus-id> [from YYYY-MM-DD] [every <weekday> at HH:MM] "
-        "[tz <Area/City>] [pace <n>]",
-        "start reading a syllabus in this channel",
-        organizer_only=True,
-    ),
-    "plan": Spec("/study plan <schedule-file-name>", "start from a file in schedules/", True),
-    "pause": Spec("/study pause", "pause the run: no posts until resume", True),
-    "resume": Spec("/study resume", "resume a paused run; later sessions move back", True),
-    "skip": Spec("/study skip", "no session next week; the rest shifts by a week", True),
-    "stop": Spec("/study stop", "end the run: no more scheduled posts", True),
-    "organizer": Spec("/study organizer add|remove <member>", "manage organizers", True),
-    "export": Spec("/study export csv|ical", "check-ins as CSV, or the calendar as iCalendar"),
-}
-
-ORGANIZER_ONLY = frozenset(name for name, spec in SPECS.items() if spec.organizer_only)
-
-
-# --- the typed commands ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Help:
-    """``/study help [command]``."""
-
-    topic: str | None = None
-
-
-@dataclass(frozen=True)
-class Join:
-    """``/study join``."""
-
-
-@dataclass(frozen=True)
-class Leave:
-    """``/study leave``."""
-
-
-@dataclass(frozen=True)
-class CheckIn:
-    """``/study checkin done|partial|behind [note]``."""
-
-    status: Literal["done", "partial", "behind"]
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Ask:
-    """``/study ask <question>``."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Resolve:
-    """``/study resolve`` (in a question's thread)."""
-
-
-@dataclass(frozen=True)
-class Questions:
-    """``/study questions [open|all] [unit]``."""
-
-    scope: Literal["open", "all"] = "open"
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """``/study progress``."""
-
-
-@dataclass(frozen=True)
-class Me:
-    """``/study me``."""
-
-
-@dataclass(frozen=True)
-class ShowSchedule:
-    """``/study schedule``."""
-
-
-@dataclass(frozen=True)
-class SyllabusList:
-    """``/study syllabus list``."""
-
-
-@dataclass(frozen=True)
-class SyllabusShow:
-    """``/study syllabus show <id>``."""
-
-    syllabus_id: str
-
-
-@dataclass(frozen=True)
-class Reminders:
-    """``/study reminders dm|channel``."""
-
-    mode: Literal["dm", "channel"]
-
-
-@dataclass(frozen=True)
-class Start:
-    """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
-
-    syllabus_id: str
-    start: str | None = None
-    weekday: str | None = None
-    time: str | None = None
-    timezone: str | None = None
-    pace: int | None = None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """``/study plan <schedule-file>``."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Pause:
-    """``/study pause``."""
-
-
-@dataclass(frozen=True)
-class Resume:
-    """``/study resume``."""
-
-
-@dataclass(frozen=True)
-class Skip:
-    """``/study skip``."""
-
-
-@dataclass(frozen=True)
-class Stop:
-    """``/study stop``."""
-
-
-@dataclass(frozen=True)
-class Organizer:
-    """``/study organizer add|remove <member>``."""
-
-    add: bool
-    member: str
-
-
-@dataclass(frozen=True)
-class Export:
-    """``/study export csv|ical``."""
-
-    format: Literal["csv", "ical"]
-
-
-Command = (
-    Help
-    | Join
-    | Leave
-    | CheckIn
-    | Ask
-    | Resolve
-    | Questions
-    | Progress
-    | Me
-    | ShowSchedule
-    | SyllabusList
-    | SyllabusShow
-    | Reminders
-    | Start
-    | Plan
-    | Pause
-    | Resume
-    | Skip
-    | Stop
-    | Organizer
-    | Export
-)
+# Unicode categories nobody sees: control, format (zero-width), surrogate, private use, unassigned.
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 Parser = Callable[[str, str, list[str]], Command]  # (command word, rest of line, its words)
 
 ALIASES = {"check-in": "checkin", "ci": "checkin", "question": "ask", "q": "ask"}
 CHECKIN_WORDS = {"done": "done", "partial": "partial", "partly": "partial", "behind": "behind"}
-
-
-def usage(name: str) -> str:
-    """The usage line of a command, as refusals quote it."""
-    return f"Usage: `{SPECS[name].usage}`"
+REMINDER_MODES = ("dm", "channel", "off")
 
 
 def _error(name: str, problem: str) -> CommandError:
@@ -261,6 +78,19 @@ def _no_args(command: Command) -> Parser:
     return parse_it
 
 
+def _one_optional_word(word: str, bare: Command, with_word: Command) -> Parser:
+    """A command that takes nothing, or exactly ``word`` (``schedule all``, ``stop confirm``)."""
+
+    def parse_it(name: str, rest: str, args: list[str]) -> Command:
+        if not args:
+            return bare
+        if len(args) == 1 and args[0].lower() == word:
+            return with_word
+        raise _error(name, f"`{name}` takes nothing, or only `{word}`.")
+
+    return parse_it
+
+
 def _help(name: str, rest: str, args: list[str]) -> Command:
     topic = ALIASES.get(args[0].lower(), args[0].lower()) if args else None
     if topic is not None and topic not in SPECS:
@@ -268,7 +98,16 @@ def _help(name: str, rest: str, args: list[str]) -> Command:
     return Help(topic)
 
 
+def visible(text: str) -> str:
+    """``text`` without the characters nobody sees (zero-width spaces, control characters,
+    byte-order marks); line breaks and tabs stay."""
+    return "".join(
+        c for c in text if c in "\n\t" or unicodedata.category(c) not in INVISIBLE
+    ).strip()
+
+
 def _free_text(name: str, rest: str) -> str:
+    rest = visible(rest)
     if len(rest) > MAX_TEXT:
         raise _error(
             name,
@@ -287,9 +126,10 @@ def _checkin(name: str, rest: str, args: list[str]) -> Command:
 
 
 def _ask(name: str, rest: str, args: list[str]) -> Command:
-    if not rest:
+    text = _free_text(name, rest)
+    if not text:
         raise _error(name, "Write the question after `ask`.")
-    return Ask(_free_text(name, rest))
+    return Ask(text)
 
 
 def _questions(name: str, rest: str, args: list[str]) -> Command:
@@ -310,8 +150,10 @@ def _syllabus(name: str, rest: str, args: list[str]) -> Command:
 
 
 def _reminders(name: str, rest: str, args: list[str]) -> Command:
-    if len(args) != 1 or args[0].lower() not in ("dm", "channel"):
-        raise _error(name, "Choose `dm` (a direct message) or `channel`.")
+    if len(args) != 1 or args[0].lower() not in REMINDER_MODES:
+        raise _error(
+            name, "Choose `dm` (a direct message), `channel` (only the channel's post) or `off`."
+        )
     return Reminders(args[0].lower())  # type: ignore[arg-type]
 
 
@@ -373,28 +215,16 @@ _PARSERS: dict[str, Parser] = {
     "questions": _questions,
     "progress": _no_args(Progress()),
     "me": _no_args(Me()),
-    "schedule": _no_args(ShowSchedule()),
+    "schedule": _one_optional_word("all", ShowSchedule(), ShowSchedule(everything=True)),
     "syllabus": _syllabus,
     "reminders": _reminders,
+    "organizers": _no_args(Organizers()),
     "start": _start,
     "plan": _plan,
     "pause": _no_args(Pause()),
     "resume": _no_args(Resume()),
     "skip": _no_args(Skip()),
-    "stop": _no_args(Stop()),
+    "stop": _one_optional_word("confirm", Stop(), Stop(confirmed=True)),
     "organizer": _organizer,
     "export": _export,
 }
-
-
-def help_text(topic: str | None = None) -> str:
-    """Every command with what it does, or one command's usage."""
-    if topic:
-        spec = SPECS[topic]
-        who = " (organizers only)" if spec.organizer_only else ""
-        return f"`{spec.usage}`: {spec.summary}{who}."
-    lines = ["studybot commands:"]
-    for _name, spec in SPECS.items():
-        who = " (organizers)" if spec.organizer_only else ""
-        lines.append(f"• `{spec.usage}`: {spec.summary}{who}")
-    return "\n".join(lines)

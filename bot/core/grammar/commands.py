@@ -1,0 +1,174 @@
+"""The typed commands ``parse`` returns, one frozen dataclass each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Help:
+    """``/study help [command]``."""
+
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Join:
+    """``/study join``."""
+
+
+@dataclass(frozen=True)
+class Leave:
+    """``/study leave``."""
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """``/study checkin done|partial|behind [note]``."""
+
+    status: Literal["done", "partial", "behind"]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """``/study ask <question>``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """``/study resolve`` (in a question's thread)."""
+
+
+@dataclass(frozen=True)
+class Questions:
+    """``/study questions [open|all] [unit]``."""
+
+    scope: Literal["open", "all"] = "open"
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``/study progress``."""
+
+
+@dataclass(frozen=True)
+class Me:
+    """``/study me``."""
+
+
+@dataclass(frozen=True)
+class ShowSchedule:
+    """``/study schedule [all]``: the next sessions, or every one with the breaks and the end."""
+
+    everything: bool = False
+
+
+@dataclass(frozen=True)
+class SyllabusList:
+    """``/study syllabus list``."""
+
+
+@dataclass(frozen=True)
+class SyllabusShow:
+    """``/study syllabus show <id>``."""
+
+    syllabus_id: str
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """``/study reminders dm|channel|off``."""
+
+    mode: Literal["dm", "channel", "off"]
+
+
+@dataclass(frozen=True)
+class Start:
+    """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
+
+    syllabus_id: str
+    start: str | None = None
+    weekday: str | None = None
+    time: str | None = None
+    timezone: str | None = None
+    pace: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """``/study plan <schedule-file>``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """``/study pause``."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """``/study resume``."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """``/study skip``."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """``/study stop [confirm]``: without ``confirm`` it only asks."""
+
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class Organizers:
+    """``/study organizers``."""
+
+
+@dataclass(frozen=True)
+class Organizer:
+    """``/study organizer add|remove <member>``."""
+
+    add: bool
+    member: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """``/study export csv|ical``."""
+
+    format: Literal["csv", "ical"]
+
+
+Command = (
+    Help
+    | Join
+    | Leave
+    | CheckIn
+    | Ask
+    | Resolve
+    | Questions
+    | Progress
+    | Me
+    | ShowSchedule
+    | SyllabusList
+    | SyllabusShow
+    | Reminders
+    | Start
+    | Plan
+    | Pause
+    | Resume
+    | Skip
+    | Stop
+    | Organizers
+    | Organizer
+    | Export
+)

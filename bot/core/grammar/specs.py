@@ -1,0 +1,81 @@
+"""How each ``/study`` command is written and what it does: the table ``/study help`` shows,
+refusals quote (``usage``) and Discord declares its subcommands from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a command is written, what it does, and whether only organizers may use it."""
+
+    usage: str
+    summary: str
+    organizer_only: bool = False
+
+
+SPECS: dict[str, Spec] = {
+    "help": Spec("/study help [command]", "what each command does"),
+    "join": Spec("/study join", "join this channel's study group"),
+    "leave": Spec("/study leave", "leave the group (your check-ins are kept)"),
+    "checkin": Spec(
+        "/study checkin done|partial|behind [note...]",
+        "check in for this week's reading (a new check-in replaces your earlier one)",
+    ),
+    "ask": Spec(
+        "/study ask [unit-id] <question...>",
+        "open a Q&A thread; start with a unit id (see `/study schedule`) to file it there",
+    ),
+    "resolve": Spec("/study resolve", "in a Q&A thread: mark the question answered"),
+    "questions": Spec("/study questions [open|all] [unit-id]", "list the group's questions"),
+    "progress": Spec("/study progress", "the group this week: check-ins, streaks, who is behind"),
+    "me": Spec("/study me", "your check-ins, streak and open questions"),
+    "schedule": Spec(
+        "/study schedule [all]",
+        "the next sessions with their unit ids; `all`: every session, the breaks and the end",
+    ),
+    "syllabus": Spec("/study syllabus list | show <id>", "the syllabi you can start"),
+    "reminders": Spec(
+        "/study reminders dm|channel|off",
+        "the mid-week nudge as a DM, only in the channel, or not at all",
+    ),
+    "organizers": Spec("/study organizers", "who the group's organizers are"),
+    "start": Spec(
+        "/study start <syllabus-id> [from YYYY-MM-DD] [every <weekday> at HH:MM] "
+        "[tz <Area/City>] [pace <n>]",
+        "start reading a syllabus in this channel",
+        organizer_only=True,
+    ),
+    "plan": Spec("/study plan <schedule-file-name>", "start from a file in schedules/", True),
+    "pause": Spec("/study pause", "pause the run: no posts until resume", True),
+    "resume": Spec("/study resume", "resume a paused run; later sessions move back", True),
+    "skip": Spec("/study skip", "no session next week; the rest shifts by a week", True),
+    "stop": Spec(
+        "/study stop [confirm]",
+        "end the run: no more scheduled posts (asks first; `confirm` stops at once)",
+        True,
+    ),
+    "organizer": Spec("/study organizer add|remove <member>", "manage organizers", True),
+    "export": Spec("/study export csv|ical", "check-ins as CSV, or the calendar as iCalendar"),
+}
+
+ORGANIZER_ONLY = frozenset(name for name, spec in SPECS.items() if spec.organizer_only)
+
+
+def usage(name: str) -> str:
+    """The usage line of a command, as refusals quote it."""
+    return f"Usage: `{SPECS[name].usage}`"
+
+
+def help_text(topic: str | None = None) -> str:
+    """Every command with what it does, or one command's usage."""
+    if topic:
+        spec = SPECS[topic]
+        who = " (organizers only)" if spec.organizer_only else ""
+        return f"`{spec.usage}`: {spec.summary}{who}."
+    lines = ["studybot commands:"]
+    for _name, spec in SPECS.items():
+        who = " (organizers)" if spec.organizer_only else ""
+        lines.append(f"• `{spec.usage}`: {spec.summary}{who}")
+    return "\n".join(lines)
