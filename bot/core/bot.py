@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
-from bot.core import grammar, replies
+from bot.core import access, grammar, replies
 from bot.core.catalog import StoredCatalog
 from bot.core.context import Context
 from bot.core.delivery import Deliverer
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 async def _command(ctx: Context, event: CommandEvent) -> Reply | None:
     command = grammar.parse(event.text)
+    await access.admit_command(ctx, command, word=event_name(event))  # who may: one rule
     return await COMMANDS[type(command)](ctx, command)
 
 
@@ -59,6 +60,7 @@ async def _action(ctx: Context, event: ActionEvent) -> Reply | None:
     handler = ACTIONS.get(event.action)
     if handler is None:
         raise Refusal("That button is no longer supported. Try `/study help`.")
+    await access.admit_action(ctx, event.action)
     return await handler(ctx, event)
 
 

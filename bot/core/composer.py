@@ -17,11 +17,11 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import posts
+from bot.core import access, posts
 from bot.core.models import Message, Place
 from bot.core.ports import Adapter
 from bot.core.services import checkins, groups, questions, runs, tally
-from bot.domain.states import DeliveryKind, DeliveryStatus
+from bot.domain.states import DeliveryKind, DeliveryStatus, ReminderMode
 from bot.store.models import Delivery, Group, Meeting, Member, Question, Run
 
 CHANNEL_HINT = "the group channel"
@@ -139,7 +139,8 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
     """The channel's nudge; members who asked for DMs each get a row of their own."""
     members = await groups.current_members(db, it.group)
     done = {c.member_id for c in await checkins.checkins_for(db, [it.meeting.id])}
-    missing = [m for m in members if m.id not in done]
+    nudged = [m for m in members if m.reminders != ReminderMode.OFF]  # "off": no nudge at all
+    missing = [m for m in nudged if m.id not in done]
     direct = tuple(
         {
             "run_id": it.run.id,
@@ -150,9 +151,14 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
             "due_at": it.now,
         }
         for member in missing
-        if member.dm_reminders
+        if member.reminders == ReminderMode.DM
     )
-    message = posts.reminder(meeting=it.meeting, missing=len(missing), members=len(members))
+    message = posts.reminder(
+        meeting=it.meeting,
+        missing=len(missing),
+        members=len(nudged),
+        opted_out=len(members) - len(nudged),
+    )
     return Composed(outgoing=ToChannel(message), follow_ups=direct)
 
 
@@ -165,8 +171,9 @@ async def _reminder_dm(db: AsyncSession, it: Row) -> Composed:
 async def _summary(db: AsyncSession, it: Row) -> Composed:
     meetings = await runs.meetings_of(db, it.run)
     following = [m for m in meetings if m.index > it.meeting.index]
+    counted = await tally.week_tally(db, it.group, it.run, it.meeting, it.now)
     message = posts.summary(
-        tally=await tally.week_tally(db, it.group, it.meeting, meetings),
+        tally=access.channel_view(counted),  # anyone in the channel reads it: counts, no names
         open_questions=await tally.waiting_questions(db, it.run, it.now),
         next_meeting=following[0] if following else None,
         zone=it.run.timezone,

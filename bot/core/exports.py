@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -13,14 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import Attachment
 from bot.core.posts import cite
 from bot.core.services import runs
-from bot.store.models import CheckIn, Meeting, Member, Run
+from bot.store.models import CheckIn, Group, Meeting, Member, Run
 
 if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
     from bot.domain.syllabus import Syllabus
 
 
 async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
-    """The run's check-ins, one row per member and meeting."""
+    """The run's check-ins, one row per member and meeting, for its organizers. Notes are
+    not in it: a note is for its author alone (``bot.core.access``)."""
     rows = await db.execute(
         select(
             Meeting.index,
@@ -30,7 +32,6 @@ async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
             Member.display_name,
             Member.user_id,
             CheckIn.status,
-            CheckIn.note,
             CheckIn.updated_at,
         )
         .join(CheckIn, CheckIn.meeting_id == Meeting.id)
@@ -49,11 +50,10 @@ async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
             "member",
             "member_id",
             "status",
-            "note",
             "checked_in_at_utc",
         ]
     )
-    for index, week, starts_at, title, name, user_id, status, note, updated in rows.all():
+    for index, week, starts_at, title, name, user_id, status, updated in rows.all():
         writer.writerow(
             [
                 index + 1,
@@ -63,7 +63,6 @@ async def checkins_csv(db: AsyncSession, run: Run) -> Attachment:
                 _cell(name),
                 user_id,
                 status,
-                _cell(note),
                 updated.isoformat(),
             ]
         )
@@ -79,6 +78,17 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+async def _uid_token(db: AsyncSession, run: Run) -> str:
+    # Run ids start at 1 in every database: without this, two installations' calendars share
+    # UIDs and a calendar app merges or replaces one group's meetings with another's. The
+    # group's platform ids and the run's creation instant tell installations apart and stay
+    # the same for every export of the run.
+    group = await db.get(Group, run.group_id)
+    where = f"{group.platform}/{group.workspace}/{group.channel}" if group else ""
+    seed = f"{where}/{run.id}/{run.created_at.isoformat()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
 async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attachment:
     """The run's meetings as an iCalendar file."""
     from icalendar import Calendar, Event  # 3 MB, for a rare command: not loaded at start
@@ -87,9 +97,10 @@ async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attach
     calendar.add("prodid", "-//studybot//study group calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{syllabus.title} study group")
+    token = await _uid_token(db, run)
     for meeting in await runs.meetings_of(db, run):
         event = Event()
-        event.add("uid", f"studybot-run{run.id}-session{meeting.index + 1}@studybot")
+        event.add("uid", f"studybot-run{run.id}-session{meeting.index + 1}-{token}@studybot")
         event.add("summary", f"Study group: {meeting.title}")
         event.add("dtstart", meeting.starts_at)
         event.add("duration", timedelta(hours=1))

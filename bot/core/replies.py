@@ -6,15 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.core.models import Block, Bullets, Fields, Heading, Message, Paragraph, Reply, say
-from bot.core.posts import CHECKIN_LABELS, cite, local_time
+from bot.core.models import (
+    Block,
+    Bullets,
+    Fields,
+    Heading,
+    Message,
+    Paragraph,
+    Reply,
+    say,
+)
+from bot.core.posts import CHECKIN_LABELS, cite, local_time, plural, streak_count
 from bot.core.safety import defuse, one_line
-from bot.core.services.tally import WeekTally
-from bot.domain.states import CheckinStatus, DeliveryKind, QuestionStatus
-from bot.store.models import Meeting, Question
+from bot.core.services.tally import Standing, WeekTally
+from bot.domain.states import CheckinStatus, QuestionStatus, ReminderMode
+from bot.store.models import CheckIn, Meeting, Question
 
 if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
-    from bot.domain.schedule import ScheduleSpec
     from bot.domain.syllabus import Syllabus
 
 APOLOGY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
@@ -31,13 +39,51 @@ NOTHING_RUNNING = (
     "`/study start <syllabus-id>` or `/study plan <schedule>`."
 )
 PAUSED = "The group is paused. An organizer can `/study resume`."
+ALREADY_PAUSED = "The group is already paused; `/study resume` starts it again."
+NOT_PAUSED = "The group is not paused, so there is nothing to resume; `/study pause` holds it."
+NOT_A_QUESTION_THREAD = (
+    "This thread is not a studybot question. Open one with `/study ask <question>`, then "
+    "`/study resolve` in its thread."
+)
+WRITE_A_QUESTION = "Write your question with `/study ask <question>`."
 NOT_A_MEMBER = "You are not a member of this group."
 NOT_JOINED = "You are not in this group yet: `/study join`."
+JOIN_FIRST = "You're not in this study group yet: type `/study join` first."
+COME_BACK_FIRST = "You left this study group: type `/study join` to come back first."
+# What only organizers may do, by command word (or button), for the refusal that says so.
+ORGANIZER_ACTIONS = {
+    "start": "start a syllabus",
+    "plan": "start a syllabus",
+    "pause": "pause the group",
+    "resume": "resume the group",
+    "skip": "skip a week",
+    "stop": "stop the syllabus",
+    "organizer": "change organizers",
+    "export": "export the group's check-ins",
+}
+BUTTON_NOT_VALID = (
+    "That button is not valid any more: there is no such session in this group, and nothing "
+    "was recorded. Check in with `/study checkin done|partial|behind`."
+)
+RUN_ENDED = (
+    "That post belongs to a run that has ended; nothing was recorded. "
+    "`/study me` shows your check-ins."
+)
+
+
+def nothing_running_now(*, stopped: bool, ended: str) -> str:
+    """No run is open, but one ended (on ``ended``, a local date): say so, not "yet"."""
+    how = "was stopped" if stopped else "finished"
+    return (
+        f"Nothing is being read here now: the last syllabus {how} on {ended}. An organizer "
+        "starts another with `/study start <syllabus-id>` or `/study plan <schedule>`; its "
+        "check-ins stay in `/study export csv` (organizers) and `/study me`."
+    )
 
 
 def organizers_only(action: str) -> str:
     """The refusal for a member who tried an organizer's command."""
-    return f"Only organizers can {action}. Ask one of them, or see `/study help`."
+    return f"Only organizers can {action}. `/study organizers` lists them; ask one of them."
 
 
 def no_syllabus(syllabus_id: str) -> str:
@@ -70,10 +116,47 @@ def checked_in(status: CheckinStatus, title: str, *, thanks: bool) -> Reply:
     return say(f"{done} Thanks!" if thanks else done)
 
 
-def reminders_set(*, by_dm: bool) -> Reply:
-    """Where the mid-week nudge will reach the member."""
-    where = "by direct message" if by_dm else "in the channel"
-    return say(f"You will get the mid-week nudge {where}.")
+REMINDER_CHOICES = {
+    ReminderMode.DM: "You will get the mid-week nudge by direct message.",
+    ReminderMode.CHANNEL: "You will get the mid-week nudge only in the channel.",
+    ReminderMode.OFF: (
+        "Mid-week nudges are off for you: no direct message, and the channel's nudge leaves you "
+        "out of its count. `/study reminders dm` or `channel` turns them back on."
+    ),
+}
+
+
+def reminders_set(mode: ReminderMode) -> Reply:
+    """How the mid-week nudge will reach the member, if at all."""
+    return say(REMINDER_CHOICES[mode])
+
+
+def organizers(names: list[str]) -> Reply:
+    """``/study organizers``: who may start, pause, skip or stop the group's reading."""
+    who = f"Organizers: {', '.join(map(defuse, names))}." if names else NO_ORGANIZERS
+    return say(f"{who} Workspace or server admins may act as organizers too.")
+
+
+NO_ORGANIZERS = "No organizers yet: the first member to `/study start` a syllabus becomes one."
+
+
+def already_organizer(name: str) -> str:
+    """``/study organizer add`` for someone who already is one: nothing changes."""
+    return f"{defuse(name)} is already an organizer; nothing changed."
+
+
+def question_posted(number: int, unit: str, *, others: Sequence[str]) -> Reply:
+    """``/study ask``: where the question went and which unit it is filed under."""
+    switch = f" Another unit? Start with its id: `/study ask {others[0]} ...`." if others else ""
+    return say(f"Your question is posted as Question {number} (unit {unit}).{switch}")
+
+
+def no_such_unit(unit: str, known: Sequence[str]) -> str:
+    """A unit id that the group's syllabus does not have."""
+    return (
+        f"There is no unit `{defuse(unit)}` in this syllabus. Its units: {', '.join(known)} "
+        "(`/study schedule` shows which session reads which)."
+    )
 
 
 # --- replies that show state --------------------------------------------------------------------
@@ -100,61 +183,14 @@ def page(blocks: Sequence[Block]) -> Message:
     return Message(text="\n".join(_plain(b) for b in blocks), blocks=tuple(blocks))
 
 
-def started(
-    syllabus: Syllabus, spec: ScheduleSpec, meetings: list[Meeting], *, ephemeral: bool
-) -> Reply:
-    """A run has begun: when and how often the group meets."""
-    first = meetings[0]
-    blocks = [
-        Paragraph(
-            f"{syllabus.title}: {len(meetings)} sessions, every {spec.weekday.title()} at {spec.time:%H:%M} "
-            f"({spec.timezone}). The first one is {local_time(first.starts_at, spec.timezone)}: {first.title}."
-        ),
-        Paragraph("Join with `/study join`. `/study schedule` lists the dates."),
-    ]
-    return titled(f"Starting {syllabus.title}", blocks, ephemeral=ephemeral)
-
-
-def schedule(
-    following: list[Meeting], zone: str, *, heading: str, paused: bool, ephemeral: bool
-) -> Reply:
-    """The next meetings (at most five), in the group's zone."""
-    if paused:
-        heading = "Paused. When it resumes, sessions move back. Planned so far:"
-    if not following:
-        return titled(heading, [Paragraph("No sessions left in this run.")], ephemeral=ephemeral)
-    items = tuple(f"Week {m.week}: {local_time(m.starts_at, zone)}: {m.title}" for m in following)
-    return titled(heading, [Bullets(items)], ephemeral=ephemeral)
-
-
-SKIPPABLE = {
-    DeliveryKind.KICKOFF: "kickoff",
-    DeliveryKind.QUESTION: "discussion questions",
-    DeliveryKind.REMINDER: "reminder",
-    DeliveryKind.SUMMARY: "summary",
-}
-
-
-def resumed(skipped: list[tuple[str, Meeting]]) -> str:
-    """The heading after ``/study resume``: what the pause skipped, if anything, and why."""
-    if not skipped:
-        return "Resumed. The next sessions:"
-    by_meeting: dict[str, list[str]] = {}
-    for kind, meeting in skipped:
-        names = by_meeting.setdefault(meeting.title, [])
-        if SKIPPABLE[DeliveryKind(kind)] not in names:
-            names.append(SKIPPABLE[DeliveryKind(kind)])
-    what = "; ".join(f"the {' and '.join(n)} of “{t}”" for t, n in by_meeting.items())
-    return f"Resumed. These came due while the group was paused and were skipped: {what}. The next sessions:"
-
-
 def first_meeting_ahead(meeting: Meeting, zone: str) -> Reply:
     """``/study progress`` before anything has started."""
     return say(f"The first session starts {local_time(meeting.starts_at, zone)}.")
 
 
-def progress(tally: WeekTally, total: int) -> Reply:
-    """The group this week: counts, streaks, who is behind."""
+def progress(tally: WeekTally, total: int, *, mine: Standing | None) -> Reply:
+    """The group this week: counts for everyone; the names (streaks, behind, no check-in)
+    only in a tally that shows them (organizers'); a member's own standing."""
     meeting = tally.meeting
     fields = tuple((CHECKIN_LABELS[s], str(n)) for s, n in tally.counts.items())
     fields += (("No check-in", str(tally.silent)),)
@@ -165,34 +201,65 @@ def progress(tally: WeekTally, total: int) -> Reply:
     if tally.streaks:
         streaks = tuple(f"{defuse(name)}: {n}" for name, n in tally.streaks)
         blocks += [Heading("Streaks"), Bullets(streaks)]
+    elif tally.on_streak:
+        blocks.append(Paragraph(streak_count(tally.on_streak)))
     if tally.behind:
         names = ", ".join(defuse(n) for n in tally.behind)
         blocks += [Paragraph("Behind this week (reach out!): " + names)]
+    if tally.not_checked_in:
+        names = ", ".join(defuse(n) for n in tally.not_checked_in)
+        blocks += [Paragraph("No check-in yet: " + names)]
+    if not tally.names_shown:
+        blocks.append(Paragraph("Only organizers see who has checked in."))
+    if mine is not None:
+        blocks.append(Paragraph(_standing(mine)))
     return titled("Group progress", blocks)
+
+
+def _standing(mine: Standing) -> str:
+    streak = f"your streak: {plural(mine.streak, 'week')}."
+    if mine.status is None:
+        return f"You have not checked in for this session yet; {streak}"
+    return f"You checked in as {CHECKIN_LABELS[mine.status].lower()}; {streak}"
 
 
 def me(
     name: str,
     *,
     started: list[Meeting],
-    mine: dict[int, CheckinStatus],
+    mine: dict[int, CheckIn],
     streak: int,
     own_open: list[Question],
+    ended: str | None = None,
 ) -> Reply:
-    """A member's own record: streak, check-ins per week, their open questions."""
-    lines = tuple(
-        f"Week {m.week} {m.title}: {CHECKIN_LABELS[mine[m.id]] if m.id in mine else 'no check-in'}"
-        for m in started
-    )
+    """A member's own record: streak, check-ins (with their own notes, which nobody else
+    sees) per week, their open questions; ``ended`` says when the run ended, if it has."""
+
+    def line(m: Meeting) -> str:
+        if m.id not in mine:
+            return f"Week {m.week} {m.title}: no check-in"
+        checkin = mine[m.id]
+        note = f" (your note: {defuse(one_line(checkin.note, 100))})" if checkin.note else ""
+        return f"Week {m.week} {m.title}: {CHECKIN_LABELS[CheckinStatus(checkin.status)]}{note}"
+
     blocks: list[Block] = [
-        Fields((("Streak", f"{streak} week{'s' * (streak != 1)}"), ("Check-ins", str(len(mine)))))
+        Fields((("Streak", plural(streak, "week")), ("Check-ins", str(len(mine)))))
     ]
-    if lines:
-        blocks += [Heading("Your check-ins"), Bullets(lines)]
+    if ended:
+        blocks.append(Paragraph(ended))
+    if started:
+        blocks += [Heading("Your check-ins"), Bullets(tuple(map(line, started)))]
+    if any(c.note for c in mine.values()):
+        blocks.append(Paragraph("Your notes are yours: nobody else sees them."))
     if own_open:
         open_ones = tuple(defuse(one_line(q.text, 100)) for q in own_open)
         blocks += [Heading("Your open questions"), Bullets(open_ones)]
     return titled(f"{defuse(name)}'s progress", blocks)
+
+
+def run_ended(*, stopped: bool, ended: str) -> str:
+    """The line ``/study me`` adds once its run has ended."""
+    return f"This syllabus {'was stopped' if stopped else 'finished'} on {ended}."
 
 
 def question_list(
@@ -209,7 +276,7 @@ def question_list(
         return say(f"{title}: none.")
     items = tuple(
         f"Q{numbers[q.id]} [{q.unit_id}] {defuse(one_line(q.text, 120))} "
-        f"({answers.get(q.id, 0)} answer{'s' * (answers.get(q.id, 0) != 1)}"
+        f"({plural(answers.get(q.id, 0), 'answer')}"
         f"{', resolved' if q.status == QuestionStatus.RESOLVED else ''})"
         for q in found
     )
@@ -229,14 +296,15 @@ def home_group(
     return [
         Heading(f"#{channel}: {title}"),
         Paragraph(f"This week: {reading}"),
-        Fields((("Your streak", f"{streak} week{'s' * (streak != 1)}"), ("Role", role))),
+        Fields((("Your streak", plural(streak, "week")), ("Role", role))),
     ]
 
 
 def syllabus_list(syllabi: list[Syllabus]) -> Reply:
     """The syllabi a group can start."""
     items = tuple(
-        f"{s.id}: {s.title} ({len(s.units)} units, about {s.hours:g} hours)" for s in syllabi
+        f"{s.id}: {s.title} ({plural(len(s.units), 'unit')}, about {s.hours:g} hours)"
+        for s in syllabi
     )
     return titled("Syllabi", [Bullets(items), Paragraph("Start one with `/study start <id>`.")])
 
@@ -250,7 +318,24 @@ def syllabus_show(syllabus: Syllabus) -> Reply:
 def syllabus_loaded(syllabus: Syllabus) -> Reply:
     """A shared syllabus file was stored for this channel."""
     return say(
-        f"Loaded `{syllabus.id}`: {syllabus.title}, {len(syllabus.units)} units. An organizer "
+        f"Loaded `{syllabus.id}`: {syllabus.title}, {plural(len(syllabus.units), 'unit')}. An organizer "
         f"starts it with `/study start {syllabus.id}`. A running group is not affected.",
         ephemeral=False,
+    )
+
+
+def not_started_yet(starts: str, *, first: bool = False) -> str:
+    """A check-in before its session (or the run's first session) begins."""
+    which = "The first session" if first else "That session"
+    return (
+        f"{which} has not started yet: it starts {starts}. Check in after it begins "
+        "with `/study checkin done|partial|behind`."
+    )
+
+
+def question_too_long(length: int, limit: int) -> str:
+    """A question over the limit (from the ask form: the command's grammar says it its way)."""
+    return (
+        f"That question is {length} characters; the limit is {limit}, and nothing was saved. "
+        "Shorten it, e.g. put the details in a reply in its thread."
     )

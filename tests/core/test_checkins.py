@@ -1,5 +1,6 @@
 """The check-in command's two ways to the same outcome: the usual case in one statement, and the
-rest (enrolling, renaming, rejoining, refusing) step by step.
+rest (renaming, refusing) step by step. Nobody is enrolled by checking in: the access rule tells
+whoever has not joined to join first.
 
 Runs on SQLite and on PostgreSQL (when STUDYBOT_TEST_POSTGRES_URL is set)."""
 
@@ -67,7 +68,7 @@ async def checkins_of(h: Harness, user_id: str) -> list[tuple[str, str]]:
     return [(status, note) for status, note in rows.all()]
 
 
-async def test_the_usual_checkin_records_the_event_and_the_checkin_in_two_statements(
+async def test_the_usual_checkin_records_the_event_checks_access_and_checks_in_in_three_statements(
     harness: Harness,
 ) -> None:
     await started(harness)
@@ -75,9 +76,10 @@ async def test_the_usual_checkin_records_the_event_and_the_checkin_in_two_statem
         reply = await harness.chat.command("checkin partial long chapter", by="bob")
     assert text(reply) == f"Checked in as partly for “{FIRST_TITLE}”. Thanks!"
     assert reply is not None and reply.ephemeral
-    assert len(sent) == 2, sent
+    assert len(sent) == 3, sent
     assert sent[0].startswith("INSERT INTO processed_events")
-    assert sent[1].startswith("INSERT INTO checkins")
+    assert sent[1].startswith("SELECT groups.id")  # the access rule: one look-up of the member
+    assert sent[2].startswith("INSERT INTO checkins")
     assert await checkins_of(harness, "U-bob") == [("partial", "long chapter")]
 
 
@@ -89,23 +91,27 @@ async def test_a_retried_event_changes_nothing(harness: Harness) -> None:
     assert await checkins_of(harness, "U-bob") == [("done", "")]
 
 
-async def test_someone_who_never_joined_is_enrolled_by_checking_in(harness: Harness) -> None:
+async def test_someone_who_never_joined_is_told_to_join_and_not_enrolled(harness: Harness) -> None:
     await started(harness)
-    assert f"for “{FIRST_TITLE}”" in text(await harness.chat.command("checkin done", by="dan"))
-    dan = await member_of(harness, "U-dan")
-    assert (dan.display_name, dan.left_at, dan.joined_at) == ("dan", None, harness.clock.now())
-    assert await checkins_of(harness, "U-dan") == [("done", "")]
+    refused = text(await harness.chat.command("checkin done", by="dan"))
+    assert refused == "You're not in this study group yet: type `/study join` first."
+    async with harness.bot.sessionmaker() as db:
+        assert await db.scalar(select(Member).where(Member.user_id == "U-dan")) is None
+    assert await checkins_of(harness, "U-dan") == []
 
 
-async def test_a_member_who_left_rejoins_by_checking_in(harness: Harness) -> None:
+async def test_a_member_who_left_is_told_to_join_again_and_nothing_changes(
+    harness: Harness,
+) -> None:
     await started(harness)
     await harness.chat.command("leave", by="cy")
-    assert (await member_of(harness, "U-cy")).left_at is not None
+    left_at = (await member_of(harness, "U-cy")).left_at
+    assert left_at is not None
     harness.clock.advance(timedelta(minutes=5))
-    assert "Checked in as behind" in text(await harness.chat.command("checkin behind", by="cy"))
-    cy = await member_of(harness, "U-cy")
-    assert (cy.left_at, cy.joined_at) == (None, harness.clock.now())
-    assert await checkins_of(harness, "U-cy") == [("behind", "")]
+    refused = text(await harness.chat.command("checkin behind", by="cy"))
+    assert "You left this study group: type `/study join`" in refused
+    assert (await member_of(harness, "U-cy")).left_at == left_at
+    assert await checkins_of(harness, "U-cy") == []
 
 
 async def test_a_new_display_name_is_taken_on_checking_in(harness: Harness) -> None:
@@ -135,7 +141,9 @@ async def test_before_the_first_session_the_checkin_is_refused_with_its_date(
     assert "Starting" in text(await harness.chat.command(START, by="ada"))
     await harness.chat.command("join", by="bob")
     refused = text(await harness.chat.command("checkin done", by="bob"))
-    assert refused.startswith("The first session starts Mon 05 Oct 2026, 18:30 CEST")
+    assert refused.startswith(
+        "The first session has not started yet: it starts Mon 05 Oct 2026, 18:30 CEST"
+    )
     assert await checkins_of(harness, "U-bob") == []
 
 

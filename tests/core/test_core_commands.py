@@ -142,7 +142,7 @@ async def test_checkin_buttons_record_and_stale_buttons_do_not(harness: Harness)
     assert "Checked in as done" in text(
         await harness.chat.click("checkin", buttons[0].value, by="cy")
     )
-    await harness.chat.command("stop", by="ada")
+    await harness.chat.command("stop confirm", by="ada")
     stale = await harness.chat.click("checkin", buttons[2].value, by="cy")
     assert "run that has ended" in text(stale)
     assert "not valid" in text(await harness.chat.click("checkin", "bogus", by="cy"))
@@ -258,7 +258,7 @@ async def test_skip_pause_resume_stop(harness: Harness) -> None:
     # Paused over the 19th and 26th: Linear Algebra moves to the next Monday, 2 November.
     assert "Week 5: Mon 02 Nov 2026, 18:30 CET: Linear Algebra" in resumed
     assert "not paused" in text(await harness.chat.command("resume", by="ada"))
-    assert "Stopped" in text(await harness.chat.command("stop", by="ada"))
+    assert "Stopped" in text(await harness.chat.command("stop confirm", by="ada"))
     assert "Nothing is being read" in text(await harness.chat.command("schedule", by="bob"))
 
 
@@ -314,9 +314,8 @@ async def test_export_csv_and_ical(harness: Harness) -> None:
     csv_reply = await harness.chat.command("export csv", by="ada")
     attachment = csv_reply.message.attachments[0]
     rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
-    assert [(r["member"], r["status"], r["note"]) for r in rows] == [
-        ("bob", "done", "'=HYPERLINK(1)")
-    ]
+    assert [(r["member"], r["status"]) for r in rows] == [("bob", "done")]
+    assert "note" not in rows[0] and "HYPERLINK" not in attachment.content.decode()  # private
     ics = (await harness.chat.command("export ical", by="bob")).message.attachments[0]
     events = [c for c in Calendar.from_ical(ics.content).walk("VEVENT")]
     assert len(events) == 12
@@ -381,14 +380,19 @@ async def test_history_stays_readable_after_the_run_ends(harness: Harness) -> No
     await started(harness)
     await harness.chat.command("checkin done", by="bob")
     await harness.chat.command("ask What did we learn?", by="cy")
-    await harness.chat.command("stop", by="ada")
+    await harness.chat.command("stop confirm", by="ada")
     assert "Q1" in text(await harness.chat.command("questions all", by="bob"))
     assert "Week 1 Introduction and Motivation: Done" in text(
         await harness.chat.command("me", by="bob")
     )
-    assert "Done: 1" in text(await harness.chat.command("progress", by="ada"))
-    assert await harness.chat.command("export csv", by="ada") is not None
-    assert "Nothing is being read" in text(await harness.chat.command("checkin done", by="bob"))
+    # Progress is about the run being read, as a check-in is: both say the run was stopped.
+    progress = text(await harness.chat.command("progress", by="ada"))
+    checkin = text(await harness.chat.command("checkin done", by="bob"))
+    assert progress == checkin
+    assert progress.startswith("Nothing is being read here now: the last syllabus was stopped")
+    exported = await harness.chat.command("export csv", by="ada")  # the organizers' record
+    assert exported is not None and "This syllabus was stopped on" in text(exported)
+    assert "This syllabus was stopped on" in text(await harness.chat.command("me", by="bob"))
 
 
 async def test_reminder_grammar_for_one_member(harness: Harness) -> None:
@@ -421,7 +425,7 @@ MY_BOOK = (
 
 async def test_an_uploaded_syllabus_is_validated_stored_and_startable(harness: Harness) -> None:
     reply = await upload(harness, MY_BOOK.encode(), by="ada")
-    assert "Loaded `my-book`: My Notes, 1 units" in text(reply) and not reply.ephemeral
+    assert "Loaded `my-book`: My Notes, 1 unit." in text(reply) and not reply.ephemeral
     assert "Starting My Notes" in text(await harness.chat.command("start my-book", by="ada"))
 
 

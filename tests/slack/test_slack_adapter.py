@@ -398,7 +398,7 @@ async def test_a_shared_syllabus_is_loaded_and_reported_in_its_thread(slack: Sla
     reply = await slack.standin.wait_for(
         lambda: slack.standin.thread(slack.channel, file_ts), what="the report in the thread"
     )
-    assert "Loaded `my-book`: My Notes, 1 units" in visible_text(reply[0])
+    assert "Loaded `my-book`: My Notes, 1 unit." in visible_text(reply[0])
     assert slack.standin.downloads and slack.standin.called("files.info")
     await slack.workspace.share_file(ADA, "again.yaml", MY_BOOK.encode(), mention=False)
     await slack.adapter.listeners.drain(5)

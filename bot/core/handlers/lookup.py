@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.core import replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
+from bot.core.posts import local_time
 from bot.core.services import groups, runs
 from bot.domain.states import RunStatus
 from bot.store.models import Group, Member, Run
@@ -26,15 +27,35 @@ async def run_of(ctx: Context, group: Group, *, active: bool = False, history: b
     ``active`` refuses a paused one."""
     run = await (runs.latest_run if history else runs.open_run)(ctx.db, group)
     if run is None:
-        raise Refusal(replies.NOTHING_RUNNING)
+        ended = None if history else await runs.latest_run(ctx.db, group)
+        if ended is None or ended.ended_at is None:
+            raise Refusal(replies.NOTHING_RUNNING)
+        raise Refusal(
+            replies.nothing_running_now(
+                stopped=ended.status == RunStatus.CANCELLED,
+                ended=local_time(ended.ended_at, ended.timezone),
+            )
+        )
     if active and run.status == RunStatus.PAUSED:
         raise Refusal(replies.PAUSED)
     return run
 
 
 async def member_here(ctx: Context, group: Group) -> Member:
-    """The person who acted, as a current member (acting in a group enrols you)."""
+    """The person who acted, as a current member, enrolled if they were not: only for the
+    first organizer starting a group, and a platform admin acting as an organizer (the access
+    rule lets nobody else reach a member's command without joining)."""
     member, _ = await groups.enroll(ctx.db, group, ctx.who, ctx.now)
+    return member
+
+
+async def own_membership(ctx: Context, group: Group) -> Member:
+    """The person who acted, who must have joined (a new display name is taken on); else a
+    refusal saying to join. Nobody is enrolled by acting."""
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    if member is None or member.left_at is not None:
+        raise Refusal(replies.JOIN_FIRST if member is None else replies.COME_BACK_FIRST)
+    member.display_name = ctx.who.name or member.display_name
     return member
 
 

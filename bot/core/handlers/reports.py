@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import exports, grammar, replies
+from bot.core import access, exports, grammar, replies
 from bot.core.context import Context
-from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, run_of
+from bot.core.handlers.lookup import group_here, own_membership, run_of
 from bot.core.models import Block, Heading, Message, Paragraph, Reply, say
-from bot.core.services import checkins, groups, questions, runs, tally
-from bot.domain.states import CheckinStatus
+from bot.core.posts import local_time
+from bot.core.services import questions, runs, tally
+from bot.domain.states import RunStatus
 from bot.store.models import Group, Member
 
 
@@ -23,44 +23,51 @@ async def help_topic(ctx: Context, command: grammar.Help) -> Reply:
 
 
 async def progress(ctx: Context, command: grammar.Progress) -> Reply:
-    """``/study progress``: the group in the meeting being read now."""
+    """``/study progress``: the group in the session being read now, as the viewer may see it."""
     group = await group_here(ctx)
-    run = await run_of(ctx, group, history=True)
+    run = await run_of(ctx, group)  # like a check-in: an ended run is history, not progress
     meetings = await runs.meetings_of(ctx.db, run)
     current = runs.current_meeting(meetings, ctx.now)
     if current is None:
         return replies.first_meeting_ahead(meetings[0], run.timezone)
-    return replies.progress(await tally.week_tally(ctx.db, group, current, meetings), len(meetings))
+    who = await access.viewer(ctx)
+    assert who is not None  # the access rule admitted them in this group
+    counted = await tally.week_tally(ctx.db, group, run, current, ctx.now)
+    return replies.progress(
+        access.progress_view(counted, who),
+        len(meetings),
+        mine=access.own_standing(counted, who),
+    )
 
 
 async def me(ctx: Context, command: grammar.Me) -> Reply:
-    """``/study me``: only ever about the member who asks."""
+    """``/study me``: only ever about the member who asks, with their own notes."""
     group = await group_here(ctx)
-    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
-    if member is None:
-        raise Refusal(replies.NOT_JOINED)
+    member = await own_membership(ctx, group)
     run = await runs.latest_run(ctx.db, group)
     if run is None:
         return say("No syllabus is running in this group yet.")
-    meetings = await runs.meetings_of(ctx.db, run)
-    started = [m for m in meetings if m.starts_at <= ctx.now]
-    mine = [
-        c
-        for c in await checkins.checkins_for(ctx.db, [m.id for m in started])
-        if c.member_id == member.id
-    ]
+    record = await tally.member_record(ctx.db, run, member, ctx.now)
+    ended = None
+    if run.ended_at is not None:
+        ended = replies.run_ended(
+            stopped=run.status == RunStatus.CANCELLED,
+            ended=local_time(run.ended_at, run.timezone),
+        )
     still_open = await questions.list_questions(ctx.db, run, scope="open", unit=None)
     return replies.me(
         member.display_name,
-        started=started,
-        mine={c.meeting_id: CheckinStatus(c.status) for c in mine},
-        streak=checkins.streak(member.id, started, mine),
+        started=record.sessions,
+        mine=record.mine,
+        streak=record.streak,
         own_open=[q for q in still_open if q.member_id == member.id],
+        ended=ended,
     )
 
 
 async def export(ctx: Context, command: grammar.Export) -> Reply:
-    """``/study export csv|ical``: the group's check-ins, or its calendar."""
+    """``/study export csv|ical``: the group's check-ins (organizers; never a note), or its
+    calendar. An ended run's check-ins stay exportable: the organizers' record of it."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, history=True)
     if command.format == "csv":
@@ -69,6 +76,11 @@ async def export(ctx: Context, command: grammar.Export) -> Reply:
         syllabus = await runs.syllabus_of_run(ctx.db, run)
         attachment = await exports.calendar_ics(ctx.db, run, syllabus)
     text = f"Here is {attachment.filename}."
+    if run.ended_at is not None:
+        text += " " + replies.run_ended(
+            stopped=run.status == RunStatus.CANCELLED,
+            ended=local_time(run.ended_at, run.timezone),
+        )
     return Reply(message=Message(text=text, blocks=(Paragraph(text),), attachments=(attachment,)))
 
 
@@ -99,14 +111,13 @@ async def home_page(
             blocks.append(Paragraph(f"#{group.channel}: nothing is being read yet."))
             continue
         meetings = await runs.meetings_of(db, run)
-        started = [m for m in meetings if m.starts_at <= now]
-        mine = await checkins.checkins_for(db, [m.id for m in started])
+        record = await tally.member_record(db, run, member, now)
         blocks += replies.home_group(
             group.channel,
-            current=started[-1] if started else None,
+            current=record.sessions[-1] if record.sessions else None,
             first=meetings[0],
             zone=run.timezone,
-            streak=checkins.streak(member.id, started, mine),
+            streak=record.streak,
             role=member.role,
         )
     return replies.page(blocks)

@@ -16,7 +16,6 @@ from bot.domain.states import OPEN_RUN, CheckinStatus, RunStatus
 from bot.store.models import CheckIn, Group, Meeting, Member, Run
 from bot.store.upsert import insert_for
 
-COUNTS_FOR_STREAK = (CheckinStatus.DONE, CheckinStatus.PARTIAL)
 # The statements below are built once per dialect, so SQLAlchemy compiles each once; they take
 # their values as parameters.
 
@@ -143,18 +142,3 @@ async def checkins_for(db: AsyncSession, meeting_ids: list[int]) -> list[CheckIn
     if not meeting_ids:
         return []
     return list(await db.scalars(select(CheckIn).where(CheckIn.meeting_id.in_(meeting_ids))))
-
-
-def streak(member_id: int, started: list[Meeting], checkins: list[CheckIn]) -> int:
-    """Consecutive started sessions, newest first, with a done or partial check-in. The
-    session now running does not break a streak before it has ended."""
-    good = {(c.meeting_id, c.member_id) for c in checkins if c.status in COUNTS_FOR_STREAK}
-    count = 0
-    for position, meeting in enumerate(reversed(started)):
-        if (meeting.id, member_id) in good:
-            count += 1
-        elif position == 0:
-            continue
-        else:
-            break
-    return count

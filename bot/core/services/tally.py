@@ -1,61 +1,169 @@
-"""The one tally of a group's week: check-ins counted, streaks, who is behind, open questions.
-``/study progress`` and the weekly summary both read it, so they can never disagree."""
+"""The one tally of a group's reading: each member's check-in for a session and their streak.
+``/study progress``, the weekly summary, ``/study me`` and the home page all read it, so they
+can never disagree. The rule (also in the README, "How progress is counted"):
+
+- A session is *held* once it has begun while the run was going: a stopped or finished run
+  holds nothing after its end.
+- A member's standing for a session is their latest check-in for it (done, partial, behind) or
+  none. *Behind* means they said so; *no check-in* is counted apart.
+- A streak is the number of consecutive held sessions, back from the one counted, with a done
+  or partial check-in. Behind ends it at once, even for the session being read. A session still
+  open (the current one of a running group) with no check-in yet does not end it: the member
+  can still check in.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.services import checkins, groups, questions
-from bot.domain.states import CheckinStatus
-from bot.store.models import Group, Meeting, Member, Run
+from bot.core.services import checkins, groups, questions, runs
+from bot.domain.states import OPEN_RUN, CheckinStatus
+from bot.store.models import CheckIn, Group, Meeting, Member, Run
 
 STALE_AFTER = timedelta(days=3)  # an open question this old is listed even with answers
 STREAK_WORTH_SHOWING = 2
+COUNTS_FOR_STREAK = (CheckinStatus.DONE, CheckinStatus.PARTIAL)
+
+
+def held(run: Run, meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    """The sessions that have begun while the run was going, in order."""
+    until = min(now, run.ended_at) if run.ended_at is not None else now
+    return [m for m in meetings if m.starts_at <= until]
+
+
+def still_open(run: Run, meetings: list[Meeting], meeting: Meeting, now: datetime) -> bool:
+    """Whether members can still check in for ``meeting``: the session being read in a run
+    that has not ended (a paused one included: check-ins resume with it)."""
+    current = runs.current_meeting(meetings, now)
+    return run.status in OPEN_RUN and current is not None and current.id == meeting.id
+
+
+def streak(statuses: Sequence[CheckinStatus | None], *, last_open: bool) -> int:
+    """Consecutive done or partial sessions, back from the last of ``statuses`` (oldest
+    first). Behind ends the streak; an open last session without a check-in is passed over."""
+    count = 0
+    for position, status in enumerate(reversed(statuses)):
+        if status in COUNTS_FOR_STREAK:
+            count += 1
+        elif position == 0 and status is None and last_open:
+            continue
+        else:
+            break
+    return count
+
+
+def _statuses(
+    member_id: int, sessions: list[Meeting], rows: list[CheckIn]
+) -> list[CheckinStatus | None]:
+    by_session = {c.meeting_id: CheckinStatus(c.status) for c in rows if c.member_id == member_id}
+    return [by_session.get(m.id) for m in sessions]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Standing:
+    """One member in one session: their check-in (None when they have none) and streak."""
+
+    member_id: int
+    name: str
+    status: CheckinStatus | None
+    streak: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeekTally:
-    """The group as of ``meeting``: its current members' check-ins for that meeting."""
+    """The group as of ``meeting``: its current members' check-ins for that meeting. The
+    counts are for everyone who may see the tally; the names only where ``names_shown``
+    (``bot.core.access`` decides)."""
 
     meeting: Meeting
     members: int
     counts: dict[CheckinStatus, int]
     silent: int  # current members with no check-in for the meeting
-    streaks: tuple[tuple[str, int], ...]  # (name, weeks), longest first, only those worth showing
-    behind: tuple[str, ...]  # names of members who checked in as behind
+    on_streak: int  # members whose streak is worth showing
+    standings: tuple[Standing, ...]  # every current member, in the order they joined
+    names_shown: bool = True
+
+    def _named(self, wanted: Sequence[Standing]) -> tuple[str, ...]:
+        return tuple(s.name for s in wanted) if self.names_shown else ()
+
+    @property
+    def streaks(self) -> tuple[tuple[str, int], ...]:
+        """(name, weeks) of the members on a streak worth showing, longest first."""
+        if not self.names_shown:
+            return ()
+        worth = [s for s in self.standings if s.streak >= STREAK_WORTH_SHOWING]
+        return tuple((s.name, s.streak) for s in sorted(worth, key=lambda s: -s.streak))
+
+    @property
+    def behind(self) -> tuple[str, ...]:
+        """Names of the members who checked in as behind."""
+        return self._named([s for s in self.standings if s.status == CheckinStatus.BEHIND])
+
+    @property
+    def not_checked_in(self) -> tuple[str, ...]:
+        """Names of the members with no check-in for the meeting."""
+        return self._named([s for s in self.standings if s.status is None])
 
 
 async def week_tally(
-    db: AsyncSession, group: Group, meeting: Meeting, meetings: list[Meeting]
+    db: AsyncSession, group: Group, run: Run, meeting: Meeting, now: datetime
 ) -> WeekTally:
-    """Count check-ins for ``meeting``; streaks run over it and every meeting before it."""
+    """Count check-ins for ``meeting``; streaks run back from it over the held sessions."""
+    meetings = await runs.meetings_of(db, run)
+    sessions = [m for m in held(run, meetings, now) if m.index <= meeting.index]
     members = await groups.current_members(db, group)
-    started = [m for m in meetings if m.index <= meeting.index]
-    everyone = await checkins.checkins_for(db, [m.id for m in started])
-    current = {m.id for m in members}
-    this_week = {
-        c.member_id: CheckinStatus(c.status)
-        for c in everyone
-        if c.meeting_id == meeting.id and c.member_id in current
-    }
-    counts = Counter(this_week.values())
-    streaks = sorted(
-        ((m.display_name, checkins.streak(m.id, started, everyone)) for m in members),
-        key=lambda pair: -pair[1],
-    )
+    rows = await checkins.checkins_for(db, [m.id for m in sessions])
+    last_open = still_open(run, meetings, meeting, now)
+    standings = []
+    for member in members:
+        statuses = _statuses(member.id, sessions, rows)
+        standings.append(
+            Standing(
+                member_id=member.id,
+                name=member.display_name,
+                status=statuses[-1] if sessions and sessions[-1].id == meeting.id else None,
+                streak=streak(statuses, last_open=last_open),
+            )
+        )
+    counts = Counter(s.status for s in standings if s.status is not None)
     return WeekTally(
         meeting=meeting,
         members=len(members),
         counts={status: counts.get(status, 0) for status in CheckinStatus},
-        silent=sum(1 for m in members if m.id not in this_week),
-        streaks=tuple((name, n) for name, n in streaks if n >= STREAK_WORTH_SHOWING),
-        behind=tuple(
-            m.display_name for m in members if this_week.get(m.id) == CheckinStatus.BEHIND
-        ),
+        silent=sum(1 for s in standings if s.status is None),
+        on_streak=sum(1 for s in standings if s.streak >= STREAK_WORTH_SHOWING),
+        standings=tuple(standings),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """One member's own record in a run: the held sessions, their check-ins, their streak."""
+
+    sessions: list[Meeting]
+    mine: dict[int, CheckIn]  # by meeting id, with the member's own notes
+    streak: int
+
+
+async def member_record(db: AsyncSession, run: Run, member: Member, now: datetime) -> Record:
+    """A member's record, counted by the same rule as the group's tally."""
+    meetings = await runs.meetings_of(db, run)
+    sessions = held(run, meetings, now)
+    rows = [
+        c
+        for c in await checkins.checkins_for(db, [m.id for m in sessions])
+        if c.member_id == member.id
+    ]
+    last_open = bool(sessions) and still_open(run, meetings, sessions[-1], now)
+    return Record(
+        sessions=sessions,
+        mine={c.meeting_id: c for c in rows},
+        streak=streak(_statuses(member.id, sessions, rows), last_open=last_open),
     )
 
 
@@ -70,10 +178,10 @@ class WaitingQuestion:
 
 async def waiting_questions(db: AsyncSession, run: Run, now: datetime) -> list[WaitingQuestion]:
     """Open questions nobody has answered, and any left open for more than a few days."""
-    still_open = await questions.list_questions(db, run, scope="open", unit=None)
-    answered = await questions.answer_counts(db, [q.id for q in still_open])
+    unresolved = await questions.list_questions(db, run, scope="open", unit=None)
+    answered = await questions.answer_counts(db, [q.id for q in unresolved])
     waiting = []
-    for question in still_open:
+    for question in unresolved:
         if not answered.get(question.id) or question.created_at <= now - STALE_AFTER:
             asker = await db.get(Member, question.member_id)
             waiting.append(
