@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -49,6 +50,7 @@ class PromptState:
     def __init__(self, line_buffer: Callable[[], str] = lambda: "") -> None:
         self.prompt: str | None = None
         self.hidden = False  # output cleared the prompt's line; draw it again on flush
+        self.typing = False  # input() is waiting: only then does Ctrl-C clear a line
         self.line_buffer = line_buffer
         self.lock = threading.RLock()
 
@@ -124,6 +126,7 @@ def _ask(prompt: str, state: PromptState, number: int) -> Line:
         with state.lock:
             state.prompt, state.hidden = prompt, False
         try:
+            state.typing = True
             return input(prompt)
         except KeyboardInterrupt:
             sys.stdout.write("\n")  # the typed text is dropped; a fresh prompt follows
@@ -132,6 +135,7 @@ def _ask(prompt: str, state: PromptState, number: int) -> Line:
         except (EOFError, OSError):
             return None
         finally:
+            state.typing = False
             with state.lock:
                 state.prompt = None
 
@@ -148,6 +152,10 @@ def run_in_terminal(session: Callable[[Reader], Coroutine[Any, Any, T]], state: 
         return await asyncio.wrap_future(answer)
 
     def work() -> None:
+        # The kernel hands Ctrl-C's signal to any thread that does not block it; only the main
+        # thread, waiting in input(), can act on it (and is woken by it), so this thread and
+        # every thread it starts block it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             outcome.append(asyncio.run(session(read)))
         except BaseException as error:  # handed to the main thread, which raises it
@@ -155,17 +163,25 @@ def run_in_terminal(session: Callable[[Reader], Coroutine[Any, Any, T]], state: 
         finally:
             requests.put(None)
 
+    def on_interrupt(_signal: int, _frame: object) -> None:
+        # Ctrl-C clears the line being typed. At any other moment (the bot at work, a queue
+        # or a lock in the middle of a handover) an interruption would only break something.
+        if state.typing:
+            raise KeyboardInterrupt
+
     counter = iter(range(1, sys.maxsize))
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     threading.Thread(target=work, name="console-bot", daemon=True).start()
-    while True:
-        try:
-            request = requests.get()
-        except KeyboardInterrupt:
-            continue  # Ctrl-C while the bot works: nothing typed to clear, nothing to stop
-        if request is None:
-            break
-        prompt, answer = request
-        answer.set_result(_ask(prompt, state, next(counter)))
+    try:
+        while (request := requests.get()) is not None:
+            prompt, answer = request
+            try:
+                line = _ask(prompt, state, next(counter))
+            except KeyboardInterrupt:  # just as a line was taken: it counts as not typed
+                line = ""
+            answer.set_result(line)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if failure:
         raise failure[0]
     return outcome[0]
