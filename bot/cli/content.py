@@ -17,7 +17,7 @@ from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml
 from bot.domain.datafile import report as problem_report
 from bot.domain.library import Library
 from bot.domain.schedule_check import check_schedule
-from bot.domain.syllabus import check_syllabus
+from bot.domain.syllabus import check_syllabus, syllabus_warnings
 from bot.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,13 @@ def _kind_of(document: YamlDocument) -> Kind:
     return "schedule" if is_schedule else "syllabus"
 
 
-def _check_one(path: Path, library: Library, *, only: Kind | None) -> str:
-    """Check one file; its ``ok`` line, or DataFileError with every problem it has."""
+def warning_line(problem: Problem) -> str:
+    """``FILE:LINE:COLUMN: warning: field: ...``: shown, but the file still passes."""
+    return f"{problem.file}:{problem.line}:{problem.column}: warning: {problem.path}: {problem.message}"
+
+
+def _check_one(path: Path, library: Library, *, only: Kind | None) -> tuple[str, list[Problem]]:
+    """Check one file; its ``ok`` line and warnings, or DataFileError with every problem."""
     document = read_yaml(path)
     kind = _kind_of(document)
     if only is not None and kind != only:
@@ -83,9 +88,11 @@ def _check_one(path: Path, library: Library, *, only: Kind | None) -> str:
         raise DataFileError([Problem(str(path), 1, 1, "file", wrong)])
     if kind == "schedule":
         loaded = check_schedule(document, library=library, today=date.today())
-        return f"{path}: ok (schedule for {loaded.syllabus.id}, {len(loaded.meetings)} sessions)"
+        ok = f"{path}: ok (schedule for {loaded.syllabus.id}, {len(loaded.meetings)} sessions)"
+        return ok, list(loaded.warnings)
     syllabus = check_syllabus(document, library=library, path=path)
-    return f"{path}: ok ({syllabus.id}, {len(syllabus.units)} units, {syllabus.pages} pages)"
+    ok = f"{path}: ok ({syllabus.id}, {len(syllabus.units)} units, {syllabus.pages} pages)"
+    return ok, syllabus_warnings(syllabus, document, library=library)
 
 
 def _validate(ctx: typer.Context, paths: list[Path], *, only: Kind | None) -> None:
@@ -98,7 +105,10 @@ def _validate(ctx: typer.Context, paths: list[Path], *, only: Kind | None) -> No
         found += problems
         for path in files:
             try:
-                out.print(_check_one(path, library, only=only), markup=False)
+                ok, warnings = _check_one(path, library, only=only)
+                out.print(ok, markup=False)
+                for warning in sorted(warnings):
+                    say(warning_line(warning), style="yellow")
             except DataFileError as problems_of_file:
                 found += problems_of_file.problems
             except Exception:  # a fault of ours must not cost the other files their check
@@ -151,6 +161,8 @@ def schedule_preview(
     """Print the calendar a schedule file implies: week, local time, UTC, unit, readings."""
     with _problems_end_the_command():
         loaded = check_schedule(read_yaml(path), library=_library(ctx), today=date.today())
+    for warning in loaded.warnings:
+        say(warning_line(warning), style="yellow")
     tables.print_calendar(out, loaded)
 
 

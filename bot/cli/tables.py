@@ -42,9 +42,10 @@ def describe_readings(readings: tuple[Reading, ...]) -> str:
     first, last = readings[0], readings[-1]
     sections = first.section if first is last else f"{first.section} to {last.section}"
     book = f"{first.book}: " if first.book else ""
-    if all(r.book == first.book for r in readings) and first.pages.first <= last.pages.last:
+    pages = first.pages and last.pages
+    if all(r.book == first.book for r in readings) and pages and pages.first <= last.pages.last:
         return f"{book}{sections} (pp. {first.pages.first}-{last.pages.last})"
-    return ", ".join(f"{r.book + ' ' if r.book else ''}{r.section}" for r in readings)
+    return ", ".join(f"{r.book + ' ' if r.book else ''}{r.section or r.title}" for r in readings)
 
 
 def print_syllabus(out: Console, syllabus: Syllabus) -> None:
@@ -82,12 +83,22 @@ def print_syllabus(out: Console, syllabus: Syllabus) -> None:
         )
         for reading in unit.readings:
             book = f"{reading.book} " if reading.book else ""
-            out.print(Text(f"   {book}{reading.section}  {reading.title}  p. {reading.pages}"))
+            where = f"p. {reading.pages}" if reading.pages else str(reading.url)
+            out.print(Text(f"   {book}{reading.section or 'web'}  {reading.title}  {where}"))
         out.print(Text("   Topics: " + "; ".join(unit.topics)))
         for q, question in enumerate(unit.questions, start=1):
             out.print(Text(f"   Q{q}. {question}"))
         for resource in unit.resources:
             out.print(Text(f"   ({resource.kind}) {resource.title}: {resource.url}", style="dim"))
+        for exercise in unit.exercises:
+            answers = "; ".join(str(a) for a in (exercise.answers, exercise.url) if a)
+            out.print(
+                Text(f"   Exercises: {exercise.items}" + (f" ({answers})" if answers else ""))
+            )
+        if unit.requires:
+            out.print(Text("   Requires: " + ", ".join(unit.requires), style="dim"))
+        if unit.notes_prompt:
+            out.print(Text(f"   Notes: {unit.notes_prompt}"))
 
 
 def _when(meeting: PlannedMeeting) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from bot.store.models import Meeting
 
 if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
     from bot.domain.syllabus import Syllabus
+    from bot.domain.units import Exercise, Reading
 
 CHECKIN_LABELS = {
     CheckinStatus.DONE: "Done",
@@ -47,10 +48,31 @@ def unit_ids(meeting: Meeting) -> tuple[str, ...]:
     return tuple(dict.fromkeys(entry["unit"] for entry in meeting.units))
 
 
-def cite(section: str, title: str, pages: object) -> str:
-    """``§2.1 Matrices (p. 22-26)``; chapter openings and exercises read without the §."""
+def cite(section: str | None, title: str, pages: object) -> str:
+    """``§2.1 Matrices (p. 22-26)``; chapter openings and exercises read without the §, and a
+    web reading (no section, no pages) is its title."""
+    if not section:
+        return title
     mark = "§" if section[:1].isdigit() and section != title else ""
     return f"{mark}{section} {title} (p. {pages})"
+
+
+def reading_line(reading: Reading) -> str:
+    """One reading of a kickoff: a book section with its pages, or a web page with its link;
+    ``(optional)`` when the syllabus marks it so."""
+    if reading.kind == "web":
+        minutes = f", about {reading.minutes} min" if reading.minutes else ""
+        line = f"{reading.title} (free online{minutes}): {reading.url}"
+    else:
+        book = f"{reading.book}: " if reading.book else ""
+        line = book + cite(reading.section, reading.title, reading.pages)
+    return f"{line} (optional)" if reading.optional else line
+
+
+def exercise_line(exercise: Exercise) -> str:
+    """Which exercises, and where their answers are."""
+    where = "; ".join(str(part) for part in (exercise.answers, exercise.url) if part)
+    return f"{exercise.items} (answers: {where})" if where else exercise.items
 
 
 def local_time(moment: datetime, zone: str) -> str:
@@ -70,15 +92,17 @@ def kickoff(
     readings = []
     topics: list[str] = []
     links: list[Link] = []
+    exercises: list[str] = []
+    prompts: list[str] = []
     hours = 0.0
     for content in contents:
-        for reading in content.readings:
-            book = f"{reading.book}: " if reading.book else ""
-            readings.append(book + cite(reading.section, reading.title, reading.pages))
+        readings += [reading_line(reading) for reading in content.readings]
         if content.part == 1:
             topics += content.unit.topics
             links += [Link(r.title, str(r.url)) for r in content.unit.resources]
-        share = sum(r.pages.count for r in content.readings) / max(content.unit.pages, 1)
+            exercises += [exercise_line(e) for e in content.unit.exercises]
+            prompts += [content.unit.notes_prompt] if content.unit.notes_prompt else []
+        share = sum(r.page_count for r in content.readings) / max(content.unit.pages, 1)
         hours += content.unit.hours * (share if content.parts > 1 else 1)
     blocks += [Heading("Read"), Bullets(tuple(readings))]
     units = tuple(dict.fromkeys(content.unit.id for content in contents))
@@ -92,7 +116,7 @@ def kickoff(
                     "Pages",
                     str(
                         sum(
-                            (c.readings and sum(r.pages.count for r in c.readings)) or 0
+                            (c.readings and sum(r.page_count for r in c.readings)) or 0
                             for c in contents
                         )
                     ),
@@ -101,6 +125,11 @@ def kickoff(
             )
         )
     )
+    if exercises:
+        blocks += [Heading("Exercises"), Bullets(tuple(exercises))]
+    if prompts:
+        blocks += [Heading("In your own words"), *map(Paragraph, prompts)]
+        blocks.append(SmallPrint("Write it up and share your notes in the discussion threads."))
     if links:
         blocks += [Heading("Free companions"), Links(tuple(links))]
     value = str(meeting.id)
@@ -202,9 +231,14 @@ def summary(
         upshot = f"Next: {next_meeting.title}, {local_time(next_meeting.starts_at, zone)}."
     else:
         upshot = "That was the last session of this syllabus. Congratulations!"
-    blocks.append(Paragraph(upshot))
+    blocks += [Paragraph(upshot), SmallPrint(SHARE_NOTES)]
     text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields) + ". " + upshot
     return Message(text=text, blocks=tuple(blocks))
+
+
+SHARE_NOTES = (
+    "Share your notes from this week in this thread: a few lines in your own words help everyone."
+)
 
 
 def streak_count(members: int) -> str:

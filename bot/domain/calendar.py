@@ -33,7 +33,7 @@ class MeetingPart:
     @property
     def pages(self) -> int:
         """Pages of this part."""
-        return sum(r.pages.count for r in self.readings)
+        return sum(r.page_count for r in self.readings)
 
     @property
     def hours(self) -> float:
@@ -109,11 +109,11 @@ def split_into_meetings(syllabus: Syllabus, pace: Pace) -> list[tuple[MeetingPar
 
 
 def _pages_of(unit: Unit, reading: Reading) -> float:
-    return float(reading.pages.count)
+    return float(reading.page_count)
 
 
 def _hours_of(unit: Unit, reading: Reading) -> float:
-    return unit.hours * reading.pages.count / max(unit.pages, 1)
+    return unit.hours * reading.page_count / max(unit.pages, 1)
 
 
 def _pack(

@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.domain.calendar import PlannedMeeting, plan_calendar
-from bot.domain.datafile import DataFileError, YamlDocument, read_yaml, validate
+from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml, validate
 from bot.domain.library import Library
+from bot.domain.prerequisites import Prerequisite
 from bot.domain.schedule import ScheduleSpec, new_schedule
 from bot.domain.syllabus import Syllabus
 
@@ -21,6 +22,7 @@ class LoadedSchedule:
     spec: ScheduleSpec
     syllabus: Syllabus
     meetings: tuple[PlannedMeeting, ...]
+    warnings: tuple[Problem, ...] = ()  # shown, never fatal: a plan skipping a prerequisite
 
 
 def load_schedule(path: Path, *, library: Library, today: date | None = None) -> LoadedSchedule:
@@ -83,4 +85,25 @@ def check_schedule(
             )
     if problems:
         raise DataFileError(problems)
-    return LoadedSchedule(spec=spec, syllabus=syllabus, meetings=meetings)
+    return LoadedSchedule(
+        spec=spec,
+        syllabus=syllabus,
+        meetings=meetings,
+        warnings=tuple(_plan_warnings(spec, syllabus, document)),
+    )
+
+
+def _plan_warnings(spec: ScheduleSpec, syllabus: Syllabus, document: YamlDocument) -> list[Problem]:
+    """A ``plan:`` that reads a unit before (or without) a unit it requires."""
+    if not spec.pace.plan:
+        return []
+    order = Prerequisite((unit.id, unit.requires) for unit in syllabus.units)
+    planned = {unit_id for meeting in spec.pace.plan for unit_id in meeting}
+    return [
+        document.problem(
+            ("pace", "plan", m, p),
+            f"{spec.pace.plan[m][p]!r} requires {required!r}, which the plan "
+            + ("reads only later" if required in planned else "leaves out"),
+        )
+        for m, p, required in order.missing_before(spec.pace.plan)
+    ]

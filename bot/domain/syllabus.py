@@ -9,148 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    PlainSerializer,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml, validate
 from bot.domain.errors import InputError
+from bot.domain.prerequisites import order_warnings, requires_problems
+from bot.domain.units import Link, NonEmpty, Reading, Slug, Text, Unit, _Model
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
-Url = Annotated[HttpUrl, PlainSerializer(str, return_type=str)]
-
-MIN_QUESTIONS = 3
-
-
-def _non_empty(value: Any) -> Any:
-    # Checked before item validation: pydantic's own min_length would also fire when the
-    # items are merely invalid, which misleads.
-    if isinstance(value, list | tuple) and not value:
-        raise InputError("must list at least one entry")
-    return value
-
-
-NonEmpty = BeforeValidator(_non_empty)
-
-
-@dataclass(frozen=True, order=True)
-class PageRange:
-    """Printed pages ``first``..``last``, both included."""
-
-    first: int
-    last: int
-
-    @property
-    def count(self) -> int:
-        """How many pages."""
-        return self.last - self.first + 1
-
-    def __str__(self) -> str:
-        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-
-
-def _parse_pages(value: Any) -> PageRange:
-    if isinstance(value, PageRange):
-        return value
-    if isinstance(value, bool):
-        raise InputError("pages must look like 27 or 27-34")
-    if isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str):
-        raise InputError("pages must look like 27 or 27-34")
-    match = re.fullmatch(r"\s*(\d{1,5})\s*(?:[-–]\s*(\d{1,5})\s*)?", value)
-    if not match:
-        raise InputError(f"pages must look like 27 or 27-34, not {value!r}")
-    first = int(match.group(1))
-    last = int(match.group(2) or first)
-    if first < 1:
-        raise InputError("page numbers start at 1")
-    if last < first:
-        raise InputError(f"page range {value!r} runs backwards")
-    return PageRange(first, last)
-
-
-Pages = Annotated[PageRange, BeforeValidator(_parse_pages), PlainSerializer(str, return_type=str)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Link(_Model):
-    """A free companion resource: a title and a URL."""
-
-    title: Text
-    url: Url
-
-
-class Resource(_Model):
-    """Free companion material: a lecture, a video, notes."""
-
-    title: Text
-    url: Url
-    kind: Literal["video", "lecture", "book", "notes", "course", "notebook", "article"] = "video"
-
-
-class Reading(_Model):
-    """One section (or chapter) to read, with its printed pages. ``section`` is text: unquoted,
-    ``2.10`` would be read as the number 2.1, so a number there is refused, not converted."""
-
-    section: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    title: Text
-    pages: Pages
-    book: Slug | None = Field(
-        default=None, description="For tracks: the id of the book syllabus this comes from."
-    )
-
-
-class Unit(_Model):
-    """What a group reads and discusses together: a chapter or a group of sections."""
-
-    id: Slug
-    title: Text
-    readings: Annotated[tuple[Reading, ...], NonEmpty]
-    topics: Annotated[tuple[Text, ...], NonEmpty]
-    hours: float = Field(gt=0, le=100, description="Estimated hours of reading and exercises.")
-    questions: tuple[Question, ...]
-    resources: tuple[Resource, ...] = ()
-
-    @field_validator("questions")
-    @classmethod
-    def _enough_questions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(value) < MIN_QUESTIONS:
-            raise InputError(
-                f"a unit needs at least {MIN_QUESTIONS} discussion questions, "
-                f"this one has {len(value)}"
-            )
-        if len(set(value)) != len(value):
-            raise InputError("the same question is listed twice")
-        return value
-
-    @property
-    def pages(self) -> int:
-        """Pages of all its readings."""
-        return sum(reading.pages.count for reading in self.readings)
+__all__ = ["Reading", "Shelf", "Syllabus", "Unit", "check_syllabus", "load_syllabus"]
 
 
 class Syllabus(_Model):
@@ -239,7 +109,11 @@ def _cross_checks(document: YamlDocument) -> list[Problem]:
             for r, reading in enumerate(
                 (unit or {}).get("readings") or [] if isinstance(unit, dict) else []
             ):
-                if isinstance(reading, dict) and reading.get("book") not in books:
+                if (
+                    isinstance(reading, dict)
+                    and reading.get("kind", "book") != "web"
+                    and reading.get("book") not in books
+                ):
                     problems.append(
                         document.problem(
                             ("units", u, "readings", r, "book"),
@@ -251,7 +125,7 @@ def _cross_checks(document: YamlDocument) -> list[Problem]:
 
 def parse_syllabus(document: YamlDocument) -> Syllabus:
     """Validate a parsed YAML document as a syllabus; every problem is raised at once."""
-    cross = _cross_checks(document)
+    cross = _cross_checks(document) + requires_problems(document)
     try:
         syllabus = validate(Syllabus, document)
     except DataFileError as exc:
@@ -340,6 +214,55 @@ def check_track(track: Syllabus, document: YamlDocument, *, library: Shelf) -> l
                     )
                 )
     return problems
+
+
+def syllabus_warnings(
+    syllabus: Syllabus, document: YamlDocument, *, library: Shelf
+) -> list[Problem]:
+    """What a valid syllabus may not mean: a unit listed before one it requires, and (tracks) a
+    book section read before the sections its book says come first. Warnings never fail a file."""
+    warnings = order_warnings(syllabus.units, document)
+    if syllabus.kind == "track":
+        warnings += _skipped_by_track(syllabus, document, library=library)
+    return warnings
+
+
+def _skipped_by_track(track: Syllabus, document: YamlDocument, *, library: Shelf) -> list[Problem]:
+    """A track reading from a book unit whose ``requires`` the track has not read before."""
+    unit_of: dict[tuple[str, str], Unit] = {}
+    for book_id in track.books:
+        try:
+            book = library.get(book_id)
+        except (KeyError, DataFileError):
+            continue  # reported by check_track
+        for unit in book.units:
+            for reading in unit.readings:
+                unit_of[(book_id, reading.section or "")] = unit
+    read: set[tuple[str, str]] = set()  # (book, book unit id) the track has read so far
+    warnings = []
+    for u, unit in enumerate(track.units):
+        here = [
+            (r, reading.book, unit_of.get((reading.book, reading.section or "")))
+            for r, reading in enumerate(unit.readings)
+            if reading.book is not None
+        ]
+        read |= {(book_id, source.id) for _, book_id, source in here if source and book_id}
+        warned: set[tuple[str, str]] = set()
+        for r, book_id, source in here:
+            if source is None or book_id is None:
+                continue
+            for required in source.requires:
+                if (book_id, required) in read | warned:
+                    continue
+                warned.add((book_id, required))
+                warnings.append(
+                    document.problem(
+                        ("units", u, "readings", r),
+                        f"{book_id} unit {source.id!r} requires {required!r}, "
+                        "which no earlier unit of this track reads",
+                    )
+                )
+    return warnings
 
 
 def all_readings(units: Iterable[Unit]) -> list[tuple[Unit, Reading]]:

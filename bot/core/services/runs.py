@@ -119,7 +119,12 @@ def _meeting_row(run: Run, planned: PlannedMeeting) -> Meeting:
             for p in planned.parts
         ],
         readings=[
-            {"section": r.section, "title": r.title, "pages": str(r.pages), "book": r.book}
+            {
+                "section": r.section,
+                "title": r.title,
+                "pages": str(r.pages or ""),
+                "book": r.book,
+            }
             for r in planned.readings
         ],
     )
