@@ -237,7 +237,7 @@ async def test_streaks_count_consecutive_weeks(harness: Harness) -> None:
 async def test_syllabus_list_and_show(harness: Harness) -> None:
     listing = text(await harness.chat.command("syllabus list", by="bob"))
     assert "mml: Mathematics for Machine Learning" in listing and "deep-learning" in listing
-    assert "mml-02: Linear Algebra (53 pp., 14 h)" in text(
+    assert "mml-02: Linear Algebra (53 pp., 15 h)" in text(
         await harness.chat.command("syllabus show mml", by="bob")
     )
     assert "There is no syllabus" in text(

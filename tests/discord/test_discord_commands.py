@@ -113,7 +113,12 @@ async def test_without_a_server_id_commands_are_synced_globally(world: World) ->
 @pytest.mark.parametrize(
     ("path", "focused", "typed", "expected"),
     [
-        (("start",), "syllabus", "ml", ["ml-engineer", "mml"]),  # starts with, then contains
+        (
+            ("start",),
+            "syllabus",
+            "ml",
+            ["ml-engineer", "ml-math-path", "mml"],
+        ),  # starts with, then contains
         (("syllabus", "show"), "syllabus", "strang", ["strang-ila"]),
         (("plan",), "schedule", "mml", ["mml-berlin-mondays"]),
         (("start",), "tz", "Europe/Berl", ["Europe/Berlin"]),

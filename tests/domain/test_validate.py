@@ -43,6 +43,7 @@ def test_the_shipped_ids_are_the_ones_promised() -> None:
         "calculus-made-easy",
         "hogg-math-stats",
         "ml-engineer",
+        "ml-math-path",
         "data-scientist",
         "deep-learning",
     } <= ids
