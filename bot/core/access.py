@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from bot.core import grammar, replies
 from bot.core.context import Context
@@ -94,16 +95,16 @@ class Viewer:
 
 async def viewer(ctx: Context) -> Viewer | None:
     """Who acted, in the channel's group; None when the channel has no group."""
-    # One statement: the rule is checked before every command, the check-in included.
+    # One statement, built once: the rule is checked before every command, the check-in included.
     row = (
         await ctx.db.execute(
-            select(Group.id, Member)
-            .outerjoin(Member, and_(Member.group_id == Group.id, Member.user_id == ctx.who.user_id))
-            .where(
-                Group.platform == ctx.place.platform,
-                Group.workspace == ctx.place.workspace,
-                Group.channel == ctx.place.channel,
-            )
+            _viewer_statement(),
+            {
+                "platform": ctx.place.platform,
+                "workspace": ctx.place.workspace,
+                "channel": ctx.place.channel,
+                "user_id": ctx.who.user_id,
+            },
         )
     ).first()
     if row is None:
@@ -174,3 +175,19 @@ def own_standing(tally: WeekTally, who: Viewer) -> Standing | None:
     if who.member is None:
         return None
     return next((s for s in tally.standings if s.member_id == who.member.id), None)
+
+
+@cache
+def _viewer_statement() -> Select[tuple[int, Member]]:
+    """The channel's group and the actor's membership row in it (if any), by parameters."""
+    return (
+        select(Group.id, Member)
+        .outerjoin(
+            Member, and_(Member.group_id == Group.id, Member.user_id == bindparam("user_id"))
+        )
+        .where(
+            Group.platform == bindparam("platform"),
+            Group.workspace == bindparam("workspace"),
+            Group.channel == bindparam("channel"),
+        )
+    )
