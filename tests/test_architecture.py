@@ -7,6 +7,8 @@
   aiosqlite, which ``bot.store.sqlite_driver`` extends);
 - ``core`` imports no chat-platform or terminal library and nothing from ``cli``,
   ``runtime`` or ``adapters``;
+- ``render`` (formulas as pictures; imported by ``core``, ``adapters`` and ``cli``) imports only
+  ``render``, ``domain``, the standard library and its typesetting libraries;
 - ``adapters`` reach the database only through the core, and import neither ``cli`` nor
   ``runtime``;
 - nothing imports ``cli``;
@@ -105,6 +107,16 @@ def test_core_imports_no_platform_library_and_nothing_outward() -> None:
         return not outward and name.split(".")[0] not in PLATFORM_LIBRARIES
 
     assert violations(in_folder("core"), allowed) == []
+
+
+def test_render_imports_only_render_domain_and_its_typesetters() -> None:
+    def allowed(name: str) -> bool:
+        top = name.split(".")[0]
+        if top == "bot":
+            return is_bot(name, "render", "domain")
+        return top in STDLIB or top in {"ziamath", "latex2mathml", "resvg_py"}
+
+    assert violations(in_folder("render"), allowed) == []
 
 
 def test_adapters_reach_the_database_only_through_the_core() -> None:

@@ -25,6 +25,7 @@ COMMANDS = {
     "demo": ("bot.cli.demo", "demo_command"),
     "run": ("bot.cli.serve", "run_command"),
     "status": ("bot.cli.status", "status_command"),
+    "tex": ("bot.cli.tex", "tex_command"),
     "syllabus": ("bot.cli.content", "syllabus_app"),
     "schedule": ("bot.cli.content", "schedule_app"),
     "db": ("bot.cli.database", "db_app"),

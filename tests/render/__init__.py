@@ -1,0 +1,1 @@
+"""Tests of the formula renderer and its command."""
