@@ -95,13 +95,20 @@ class Running:
             cwd=REPO,
         )
         self.output = b""
+        self.ended = False  # the console closed its output
+        self._arrived = threading.Condition()  # notified with each chunk of output
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for chunk in iter(lambda: self.process.stdout.read1(4096), b""):  # type: ignore[union-attr]
-            self.output += chunk
+            with self._arrived:
+                self.output += chunk
+                self._arrived.notify_all()
+        with self._arrived:
+            self.ended = True
+            self._arrived.notify_all()
 
     def type(self, line: str) -> None:
         assert self.process.stdin is not None
@@ -109,12 +116,14 @@ class Running:
         self.process.stdin.flush()
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while text not in flat(self.output.decode("utf-8", "replace")):
-            assert time.monotonic() < deadline, self.output.decode("utf-8", "replace")
-            assert self.process.poll() is None, self.output.decode("utf-8", "replace")
-            time.sleep(0.02)  # polling for output, not waiting for a schedule
-        return self.output.decode("utf-8", "replace")
+        def seen() -> bool:
+            return self.ended or text in flat(self.output.decode("utf-8", "replace"))
+
+        with self._arrived:  # woken by each chunk of output, not by a timer
+            self._arrived.wait_for(seen, timeout=timeout)
+            output = self.output.decode("utf-8", "replace")
+        assert text in flat(output), output
+        return output
 
     def finish(self) -> int:
         assert self.process.stdin is not None

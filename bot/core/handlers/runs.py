@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import grammar, replies, run_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, member_here, require_organizer, run_of
+from bot.core.handlers.lookup import group_here, member_here, run_of
 from bot.core.handlers.syllabi import syllabus_for
 from bot.core.models import ActionEvent, Reply, say
 from bot.core.services import groups, runs
@@ -25,10 +25,8 @@ FURTHEST_START = timedelta(days=2 * 365)  # a start further ahead is a typo (212
 
 
 async def _may_start(ctx: Context, group: Group) -> Member:
-    """The member starting a run; the first to start one becomes the group's organizer."""
-    members = await groups.current_members(ctx.db, group)
-    if any(m.role == Role.ORGANIZER for m in members):
-        await require_organizer(ctx, group, "start a syllabus")
+    """The member starting a run; the first to start one becomes the group's organizer (who
+    may start one is the access rule's: ``bot.core.access``)."""
     member = await member_here(ctx, group)
     member.role = Role.ORGANIZER
     if await runs.open_run(ctx.db, group) is not None:
@@ -156,10 +154,9 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
     return run_replies.started(loaded.syllabus, loaded.spec, meetings, ephemeral=False)
 
 
-async def _organizers_run(ctx: Context, action: str) -> Run:
-    group = await group_here(ctx)
-    await require_organizer(ctx, group, action)
-    return await run_of(ctx, group)
+async def _organizers_run(ctx: Context) -> Run:
+    """The run an organizer's command acts on (the access rule admitted only organizers)."""
+    return await run_of(ctx, await group_here(ctx))
 
 
 async def _upcoming(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
@@ -175,7 +172,7 @@ async def _upcoming(ctx: Context, run: Run, heading: str, *, ephemeral: bool) ->
 
 async def pause(ctx: Context, command: grammar.Pause) -> Reply:
     """``/study pause``: posts are held until resume."""
-    run = await _organizers_run(ctx, "pause the group")
+    run = await _organizers_run(ctx)
     if run.status == RunStatus.PAUSED:
         raise Refusal(replies.ALREADY_PAUSED)
     await runs.pause(ctx.db, run, ctx.now)
@@ -187,7 +184,7 @@ async def pause(ctx: Context, command: grammar.Pause) -> Reply:
 
 async def resume(ctx: Context, command: grammar.Resume) -> Reply:
     """``/study resume``: held posts are released and later meetings move back."""
-    run = await _organizers_run(ctx, "resume the group")
+    run = await _organizers_run(ctx)
     if run.status != RunStatus.PAUSED:
         raise Refusal(replies.NOT_PAUSED)
     skipped = await runs.resume(ctx.db, run, ctx.now)
@@ -199,7 +196,7 @@ async def resume(ctx: Context, command: grammar.Resume) -> Reply:
 async def skip(ctx: Context, command: grammar.Skip) -> Reply:
     """``/study skip``: no meeting next time; everything after moves back a week. A paused
     group has no next meeting yet (resuming moves them all), so skipping then is refused."""
-    run = await _organizers_run(ctx, "skip a week")
+    run = await _organizers_run(ctx)
     if run.status == RunStatus.PAUSED:
         raise Refusal(run_replies.SKIP_WHILE_PAUSED)
     if await runs.skip_next(ctx.db, run, ctx.now) is None:
@@ -211,7 +208,7 @@ async def skip(ctx: Context, command: grammar.Skip) -> Reply:
 async def stop(ctx: Context, command: grammar.Stop) -> Reply:
     """``/study stop`` says what stopping does and offers a button; ``/study stop confirm``
     (or the button) stops: no more scheduled posts, and no resuming."""
-    run = await _organizers_run(ctx, "stop the syllabus")
+    run = await _organizers_run(ctx)
     if command.confirmed:
         await runs.stop(ctx.db, run, ctx.now)
         return say(run_replies.STOPPED, ephemeral=False)
@@ -224,7 +221,6 @@ async def stop_click(ctx: Context, event: ActionEvent) -> Reply:
     """The *Stop the run* button of ``/study stop``; its value is the run's id, so an old
     button cannot stop a run started since."""
     group = await group_here(ctx)
-    await require_organizer(ctx, group, "stop the syllabus")
     run = await runs.open_run(ctx.db, group)
     if run is None or str(run.id) != event.value:
         raise Refusal(run_replies.STOP_GONE)
