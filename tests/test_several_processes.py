@@ -407,7 +407,7 @@ class Kill:
 
     victim: str  # the ledger name of the process killed
     claimed: frozenset[str]  # keys it held claimed just before
-    orphaned: frozenset[str]  # keys it still held claimed once dead: taken with it
+    orphaned: frozenset[str]  # of those, the ones it never recorded as sent: taken with it
     aim: str  # "random", or the step of posting it was killed in the middle of
 
 
@@ -485,10 +485,12 @@ class Soak:
         assert slot is not None, victim
         claimed = {r.key for r in await self.ledger.rows() if r.claimed_by == victim}
         await self.fleet.kill(slot)
+        # Taken with it: what it held and never recorded as sent. Under SOAK_FAST a claim lapses
+        # 0.75 real seconds after the last heartbeat, so a survivor may already hold it again.
         orphaned = {
             r.key
             for r in await self.ledger.rows()
-            if r.claimed_by == victim and r.status == "claimed"
+            if r.key in claimed and not (r.status == "sent" and r.claimed_by == victim)
         }
         self.kills.append(Kill(victim, frozenset(claimed), frozenset(orphaned), aim))
         await self.fleet.launch(slot, ready=False)
