@@ -38,8 +38,9 @@ FAST = 20000  # the --fast factor the drivers run `studybot run` with
 
 QUESTION = (
     "Why does $Ax = b$ have either zero, one or infinitely many solutions, never exactly two? "
-    "@everyone"
+    "Take $A = \\begin{pmatrix}1&2\\\\2&4\\end{pmatrix}$. @everyone"
 )
+MATRIX = "A = \\begin{pmatrix}1&2\\\\2&4\\end{pmatrix}"  # the one formula drawn under it
 ANSWERS = (
     (
         "grace",
@@ -147,6 +148,14 @@ class Driver(Protocol):
 
     async def await_summary(self) -> None: ...
 
+    async def question_pictures(self) -> list[bytes]:
+        """The pictures (PNG bytes) the platform shows with the last question's post."""
+        ...
+
+    async def summary_pictures(self) -> list[bytes]:
+        """The pictures (PNG bytes) the platform shows with the weekly summary."""
+        ...
+
 
 async def play(driver: Driver, steps: tuple[Step, ...] = STEPS) -> None:
     for step in steps:
@@ -167,6 +176,23 @@ async def play(driver: Driver, steps: tuple[Step, ...] = STEPS) -> None:
                 await driver.resolve(member)
             case AwaitSummary():
                 await driver.await_summary()
+
+
+def png_size(picture: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header."""
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n"), picture[:16]
+    return int.from_bytes(picture[16:20], "big"), int.from_bytes(picture[20:24], "big")
+
+
+async def check_pictures(driver: Driver) -> None:
+    """After ``play``: the question's 2x2 matrix shown typeset under its post (its only formula
+    worth a picture), and the weekly summary's chart."""
+    [matrix] = await driver.question_pictures()
+    width, height = png_size(matrix)
+    assert 60 <= width <= 600 and 40 <= height <= 300, (width, height)  # two rows, taller than text
+    [chart] = await driver.summary_pictures()
+    width, height = png_size(chart)
+    assert 400 <= width <= 1600 and 200 <= height <= 900, (width, height)
 
 
 # --- the schedule and the simulated clock ---------------------------------------------------------

@@ -472,3 +472,29 @@ def test_a_second_console_on_the_same_home_is_refused_with_a_sentence(
     assert not (tmp_path / "studybot.db").exists()  # it touched nothing
     result = runner.invoke(app, ["console", "--as", "ada"], input="/study join\n")
     assert result.exit_code == 0 and "Welcome to the study group" in result.output  # once free
+
+
+def test_formulas_are_saved_as_pictures_and_their_paths_printed(tmp_path: Path) -> None:
+    completed = console(
+        tmp_path,
+        START_MML,  # #1
+        r"/study ask Why is $\det\begin{pmatrix}1&2\\3&4\end{pmatrix} = -2$ and not $2$?",
+        r"/study tex \sum_{i=1}^{n} i = \frac{n(n+1)}{2}",
+        r"/study tex \frac{1}{",
+        args=("--as", "alice", "--start-at", START),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    images = tmp_path / "images"
+    saved = sorted(images.iterdir())
+    # The question's formula (the plain "$2$" stays text) and the tex preview; none for the
+    # broken one, which gets the sentence instead.
+    assert len(saved) == 2 and all(p.name.startswith("formula-") for p in saved), saved
+    for picture in saved:
+        content = picture.read_bytes()
+        assert content.startswith(b"\x89PNG\r\n\x1a\n")
+        width, height = (int.from_bytes(content[i : i + 4], "big") for i in (16, 20))
+        assert 40 <= width <= 1000 and 30 <= height <= 400, (picture.name, width, height)
+        assert f"picture saved to {picture}" in out
+    assert r"\det\begin{pmatrix}1&2\\3&4\end{pmatrix} = -2" in out  # the text is posted too
+    assert "does not parse" in out and "Try again with `/study tex <formula>`" in out

@@ -59,18 +59,27 @@ def test_two_weeks_of_a_cohort_in_seconds(tmp_path: Path) -> None:
     assert out.count("Weekly summary:") == 2
     assert "Open questions" in out and "no answer yet" in out
     assert "That was 2 simulated weeks of 12." in out
-    assert list(tmp_path.iterdir()) == []  # a throwaway database, never the user's studybot.db
+    # A throwaway database, never the user's studybot.db; only the pictures are kept, in
+    # STUDYBOT_HOME/images, named by their content: the question's formulas and a chart a week.
+    assert [p.name for p in tmp_path.iterdir()] == ["images"]
+    saved = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert all(name.endswith(".png") for name in saved)
+    assert len([n for n in saved if n.startswith("chart-")]) == 2
+    assert [n for n in saved if n.startswith("formula-")]
+    assert f"picture saved to {tmp_path / 'images'}" in out and "f(x; \\theta)" in out
 
 
-def test_the_demo_tells_the_same_story_every_time() -> None:
-    first = runner.invoke(app, ["demo", "--weeks", "1", "--syllabus", "calculus-made-easy"])
-    second = runner.invoke(app, ["demo", "--weeks", "1", "--syllabus", "calculus-made-easy"])
+def test_the_demo_tells_the_same_story_every_time(tmp_path: Path) -> None:
+    home = {"STUDYBOT_HOME": str(tmp_path)}  # its pictures go there (named by content)
+    command = ["demo", "--weeks", "1", "--syllabus", "calculus-made-easy"]
+    first = runner.invoke(app, command, env=home)
+    second = runner.invoke(app, command, env=home)
     assert first.exit_code == 0 and second.exit_code == 0
     assert "Calculus Made Easy" in first.output
     assert first.output == second.output
 
 
-def test_the_demo_names_the_syllabi_it_knows() -> None:
-    result = runner.invoke(app, ["demo", "--syllabus", "mlm"])
+def test_the_demo_names_the_syllabi_it_knows(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--syllabus", "mlm"], env={"STUDYBOT_HOME": str(tmp_path)})
     assert result.exit_code == 1
     assert "No syllabus 'mlm'. Known:" in result.output and "mml" in result.output

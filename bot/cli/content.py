@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from bot.cli import tables
+from bot.cli.formula_check import formula_problems
 from bot.cli.output import out, say
 from bot.domain.datafile import DataFileError, Problem, YamlDocument, read_yaml
 from bot.domain.datafile import report as problem_report
@@ -91,6 +92,8 @@ def _check_one(path: Path, library: Library, *, only: Kind | None) -> tuple[str,
         ok = f"{path}: ok (schedule for {loaded.syllabus.id}, {len(loaded.meetings)} sessions)"
         return ok, list(loaded.warnings)
     syllabus = check_syllabus(document, library=library, path=path)
+    if unreadable := formula_problems(document):
+        raise DataFileError(unreadable)
     ok = f"{path}: ok ({syllabus.id}, {len(syllabus.units)} units, {syllabus.pages} pages)"
     return ok, syllabus_warnings(syllabus, document, library=library)
 

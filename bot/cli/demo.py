@@ -322,8 +322,10 @@ class Demo:
         await self.advance_to(meeting.summary_at)
 
 
-async def run_demo(*, weeks: int, syllabus_id: str, console: Console, content: Path) -> None:
-    """Play ``weeks`` weeks of a cohort reading ``syllabus_id`` on ``console``."""
+async def run_demo(*, weeks: int, syllabus_id: str, console: Console, settings: Settings) -> None:
+    """Play ``weeks`` weeks of a cohort reading ``syllabus_id`` on ``console``; its pictures
+    (formulas, charts) are saved in ``settings.images``."""
+    content, images = settings.content, settings.images
     library = Library(content)
     if syllabus_id not in library.ids():
         raise DemoError(f"No syllabus {syllabus_id!r}. Known: {', '.join(library.ids())}.")
@@ -333,14 +335,14 @@ async def run_demo(*, weeks: int, syllabus_id: str, console: Console, content: P
         raise DemoError(f"The syllabus {syllabus_id!r} has problems:\n{problems}") from None
     with tempfile.TemporaryDirectory(prefix="studybot-demo-") as folder:
         clock = FakeClock(START)
-        adapter = ConsoleAdapter(console=console, first_person=False)
-        settings = Settings(
+        adapter = ConsoleAdapter(console=console, first_person=False, images_dir=images)
+        throwaway = Settings(  # the demo's own database, never the person's
             home=Path(folder),
             content=content,
             database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
         )
         async with running(
-            settings=settings,
+            settings=throwaway,
             adapters=[adapter],
             clock=clock,
             tick_seconds=None,  # the demo ticks itself, between the moves of its clock
@@ -383,14 +385,13 @@ def demo_command(
     """Watch a simulated cohort read a syllabus for a few weeks, in seconds.
 
     Uses a throwaway database (never your studybot.db) and a fake clock: kickoffs, discussion
-    threads, check-ins, a question with its answer, reminders and weekly summaries.
+    threads, check-ins, a question with its answer, reminders and weekly summaries. The
+    pictures it draws (formulas, the weekly chart) are saved in STUDYBOT_HOME/images.
     """
     settings: Settings = ctx.obj
     quiet_logging()
     try:
-        asyncio.run(
-            run_demo(weeks=weeks, syllabus_id=syllabus, console=out, content=settings.content)
-        )
+        asyncio.run(run_demo(weeks=weeks, syllabus_id=syllabus, console=out, settings=settings))
     except DemoError as error:
         say(str(error))
         raise typer.Exit(1) from None

@@ -150,6 +150,7 @@ class Session:
             refs_file=self.settings.home / REFS_FILE,
             clock=self.timeline.clock if self.timeline.factor is not None else None,
             export_dir=self.export_dir,
+            images_dir=self.settings.images,
         )
         skipped: list[int] = []
         async with (

@@ -50,6 +50,7 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Join: Audience.ANYONE,
     grammar.SyllabusList: Audience.ANYONE,
     grammar.SyllabusShow: Audience.ANYONE,
+    grammar.Tex: Audience.ANYONE,  # a private preview: nothing is stored or posted
     grammar.Leave: Audience.MEMBER,
     grammar.CheckIn: Audience.MEMBER,
     grammar.Ask: Audience.MEMBER,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Executable
 
-from bot.core import access, grammar, replies
+from bot.core import access, grammar, pictures, replies
 from bot.core.catalog import StoredCatalog
 from bot.core.context import Context
 from bot.core.delivery import Deliverer
@@ -161,7 +161,7 @@ class StudyBot:
             log.exception("handling %s %s failed", type(event).__name__, event.event_id)
             return say(replies.APOLOGY)
         await self._send_now(ctx)
-        return reply
+        return await pictures.drawn_reply(reply)  # drawn once the gate and session are free
 
     async def _send_now(self, ctx: Context) -> None:
         """Hand the rows this event wrote to the ledger at once; what fails, it retries."""

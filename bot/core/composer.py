@@ -10,19 +10,19 @@ records the post as sent, and go out as rows of their own.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import access, posts
-from bot.core.models import Message, Place
+from bot.core import access, pictures, posts
+from bot.core.models import Message, Place, ToDraw
 from bot.core.ports import Adapter
 from bot.core.services import checkins, groups, questions, runs, tally
 from bot.domain.states import DeliveryKind, DeliveryStatus, ReminderMode
-from bot.store.models import Delivery, Group, Meeting, Member, Question, Run
+from bot.store.models import Answer, Delivery, Group, Meeting, Member, Question, Run
 
 CHANNEL_HINT = "the group channel"
 
@@ -81,6 +81,7 @@ class Composed:
     outgoing: Outgoing
     follow_ups: tuple[dict[str, Any], ...] = ()
     question_ref: Literal["message_ref", "thread_ref"] | None = None
+    to_draw: ToDraw | None = None  # drawn by ``illustrated``, outside the session
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +133,8 @@ async def _question(db: AsyncSession, it: Row) -> Composed | None:
     message = posts.discussion_question(
         it.row.seq, asked[it.row.seq - 1], unit.title, unit_id=unit.id
     )
-    return Composed(outgoing=ToThread(kickoff.message_ref, message))
+    to_draw = ToDraw(formulas_in=asked[it.row.seq - 1])
+    return Composed(outgoing=ToThread(kickoff.message_ref, message), to_draw=to_draw)
 
 
 async def _reminder(db: AsyncSession, it: Row) -> Composed:
@@ -178,7 +180,14 @@ async def _summary(db: AsyncSession, it: Row) -> Composed:
         next_meeting=following[0] if following else None,
         zone=it.run.timezone,
     )
-    return Composed(outgoing=ToChannel(message))
+    # Counts only, as in the text: the chart names nobody.
+    chart = pictures.group_chart(
+        it.meeting.title,
+        await tally.history(db, it.group, it.run, it.meeting, it.now),
+        await tally.question_counts(db, it.run),
+    )
+    to_draw = ToDraw(chart=chart, recap=not following)  # the last: the whole run
+    return Composed(outgoing=ToChannel(message), to_draw=to_draw)
 
 
 async def _notice(db: AsyncSession, it: Row) -> Composed:
@@ -224,7 +233,8 @@ async def _qa_parts(db: AsyncSession, it: Row, question: Question) -> dict[str, 
 async def _qa_post(db: AsyncSession, it: Row) -> Composed:
     question = await _question_of(db, it)
     message = posts.question_post(**await _qa_parts(db, it, question))
-    return Composed(outgoing=ToChannel(message), question_ref="message_ref")
+    to_draw = ToDraw(formulas_in=question.text)
+    return Composed(outgoing=ToChannel(message), question_ref="message_ref", to_draw=to_draw)
 
 
 async def _qa_thread(db: AsyncSession, it: Row) -> Composed | None:
@@ -246,7 +256,8 @@ async def _qa_edit(db: AsyncSession, it: Row) -> Composed | None:
         **await _qa_parts(db, it, question),
         resolver=resolver.display_name if resolver else "an organizer",
     )
-    return Composed(outgoing=ToEdit(question.message_ref, message))
+    to_draw = ToDraw(formulas_in=question.text)  # an edit replaces the pictures too
+    return Composed(outgoing=ToEdit(question.message_ref, message), to_draw=to_draw)
 
 
 async def _qa_note(db: AsyncSession, it: Row) -> Composed | None:
@@ -257,6 +268,20 @@ async def _qa_note(db: AsyncSession, it: Row) -> Composed | None:
     resolver = await db.get(Member, question.resolved_by) if question.resolved_by else None
     note = posts.resolved_note(resolver.display_name if resolver else "an organizer")
     return Composed(outgoing=ToReply(question.thread_ref, note))
+
+
+async def _qa_formulas(db: AsyncSession, it: Row) -> Composed | None:
+    answer = await db.get(Answer, it.row.seq)
+    assert answer is not None  # the row was written with its answer
+    question = await db.get(Question, answer.question_id)
+    assert question is not None
+    if question.thread_ref is None:
+        await _waiting_for(db, it, DeliveryKind.QA_THREAD)
+        return None
+    author = await db.get(Member, answer.member_id)
+    message = posts.answer_formulas(author.display_name if author else "someone")
+    to_draw = ToDraw(formulas_in=answer.text)
+    return Composed(outgoing=ToReply(question.thread_ref, message), to_draw=to_draw)
 
 
 COMPOSERS: dict[DeliveryKind, Composer] = {
@@ -270,12 +295,21 @@ COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.QA_THREAD: _qa_thread,
     DeliveryKind.QA_EDIT: _qa_edit,
     DeliveryKind.QA_NOTE: _qa_note,
+    DeliveryKind.QA_FORMULAS: _qa_formulas,
 }
 
 
 async def compose(db: AsyncSession, it: Row) -> Composed | None:
     """What ``it.row`` says and where it goes; None when it must wait (for its kickoff)."""
     return await COMPOSERS[DeliveryKind(it.row.kind)](db, it)
+
+
+async def illustrated(composed: Composed) -> Composed:
+    """``composed`` with its pictures drawn and attached to its message."""
+    if composed.to_draw is None:
+        return composed
+    message = await pictures.drawn(composed.outgoing.message, composed.to_draw)
+    return replace(composed, outgoing=replace(composed.outgoing, message=message), to_draw=None)
 
 
 async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.composer import Row, compose, send
+from bot.core.composer import Row, compose, illustrated, send
 from bot.core.models import Place
 from bot.core.outcomes import Outcome, TickReport
 from bot.core.pacing import Pacer
@@ -269,7 +269,8 @@ class Deliverer:
                 direct = row.target is not None
                 if not await self.pacer.wait_unless(self.stopping, adapter, place, direct=direct):
                     return await self._release(row)
-                ref = await send(adapter, place, composed, key)
+                # Drawn once the session is closed; sent with its message as one post.
+                ref = await send(adapter, place, await illustrated(composed), key)
         except Exception as error:  # a platform failure: try again next tick
             log.warning("delivery %s failed: %s", key, error)
             failed = row.attempts >= MAX_ATTEMPTS

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.render.charts import GroupChart
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,11 +186,18 @@ Block = Heading | Paragraph | Bullets | Links | Fields | Actions | SmallPrint
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a message (an export)."""
+    """A file sent with a message: an export, or a picture (a formula, a chart) shown under it.
+    ``alt`` describes a picture for screen readers and wherever pictures are not shown."""
 
     filename: str
     content: bytes
     mime_type: str
+    alt: str = ""
+
+    @property
+    def is_picture(self) -> bool:
+        """A PNG to show in the message, not a file to download."""
+        return self.mime_type == "image/png"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,12 +213,27 @@ class Message:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ToDraw:
+    """Pictures a message will carry, drawn once no database session is open (drawing runs in
+    a worker process): the formulas written in ``formulas_in``, and a chart (a
+    ``bot.render.charts.GroupChart``) of the run so far, or of all of it for a ``recap``.
+    ``alone``: the message is the picture (``/study tex``); a formula that cannot be drawn
+    replaces it with the sentence saying why."""
+
+    formulas_in: str = ""
+    chart: GroupChart | None = None
+    recap: bool = False
+    alone: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Reply:
     """What the bot answers to a command or a click. Ephemeral replies are seen only by the
     member who acted (Slack ephemeral message, Discord ephemeral interaction response)."""
 
     message: Message
     ephemeral: bool = True
+    to_draw: ToDraw | None = None
 
 
 def say(text: str, *, ephemeral: bool = True) -> Reply:

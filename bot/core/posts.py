@@ -29,6 +29,7 @@ from bot.store.models import Meeting
 if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
     from bot.domain.syllabus import Syllabus
     from bot.domain.units import Exercise, Reading
+    from bot.render.charts import GroupChart
 
 CHECKIN_LABELS = {
     CheckinStatus.DONE: "Done",
@@ -308,3 +309,33 @@ def missed_posts(count: int, oldest: datetime, zone: str) -> Message:
         f"{skipped} skipped rather than flooding the channel."
     )
     return Message(text=text, blocks=(Paragraph(text),))
+
+
+# --- pictures (bot.core.pictures) ----------------------------------------------------------------
+
+
+def formula_not_drawn(problem: str) -> str:
+    """Under a post whose formula could not be drawn: why, and that the text is as typed."""
+    return f"{problem} It is shown as typed; `/study tex <formula>` checks one before you post."
+
+
+def formula_refused(problem: str) -> str:
+    """``/study tex`` with a formula that cannot be drawn."""
+    return f"{problem} Try again with `/study tex <formula>`, e.g. `/study tex \\frac{{a}}{{b}}`."
+
+
+def answer_formulas(author: str) -> Message:
+    """In a Q&A thread, above the pictures of an answer's formulas."""
+    text = f"The formulas in {defuse(author)}'s answer, typeset:"
+    return Message(text=text, blocks=(SmallPrint(text),))
+
+
+def chart_alt(chart: GroupChart) -> str:
+    """The summary chart in words, for screen readers and clients that show no pictures."""
+    weeks = "; ".join(
+        f"{w.label}: {w.done} done, {w.partial} partly, {w.behind} behind, "
+        f"{w.no_checkin} no check-in"
+        for w in chart.weeks[-12:]
+    )
+    questions = f"questions: {chart.open_questions} open, {chart.resolved_questions} resolved"
+    return f"Check-ins per session ({weeks or 'none yet'}); {questions}."

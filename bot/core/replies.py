@@ -151,6 +151,12 @@ def question_posted(number: int, unit: str, *, others: Sequence[str]) -> Reply:
     return say(f"Your question is posted as Question {number} (unit {unit}).{switch}")
 
 
+def formula_preview(latex: str) -> Message:
+    """``/study tex``: the words above the picture."""
+    text = f"`{one_line(latex)}` typeset (only you see this). In a question, write it as $...$."
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
 def no_such_unit(unit: str, known: Sequence[str]) -> str:
     """A unit id that the group's syllabus does not have."""
     return (

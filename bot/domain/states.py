@@ -62,6 +62,7 @@ class DeliveryKind(StrEnum):
     QA_THREAD = "qa_thread"  # the thread its answers go in
     QA_EDIT = "qa_edit"  # the question's post, edited to show it resolved
     QA_NOTE = "qa_note"  # "resolved by ..." in the question's thread
+    QA_FORMULAS = "qa_formulas"  # an answer's formulas, typeset in its thread (seq: its id)
 
 
 class DeliveryStatus(StrEnum):

@@ -79,6 +79,11 @@ class Settings:
     log_format: LogFormat = LogFormat.TEXT  # LOG_FORMAT
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold secrets
 
+    @property
+    def images(self) -> Path:
+        """Where the console and the demo save the pictures the bot posts (formulas, charts)."""
+        return self.home / "images"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
         """Read every studybot variable from ``env`` (normally ``os.environ``); a value that

@@ -27,6 +27,7 @@ EVERY_COMMAND = {
     "join": True,
     "syllabus list": True,
     "syllabus show mml": True,
+    "tex x^{2}": True,
     "leave": False,
     "checkin done": False,
     "ask why?": False,

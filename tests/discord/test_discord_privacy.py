@@ -163,7 +163,8 @@ async def play(tmp_path: Path) -> Played:
         played.received_by_others = [
             *(message_text(m) for messages in world.guild.messages.values() for m in messages),
             *(message_text(m) for answer in others for m in answer.messages),
-            *(content.decode() for s in uploads for content in s.files.values()),
+            # Files as text; a picture (a chart) decodes to noise the note cannot hide in.
+            *(content.decode(errors="replace") for s in uploads for content in s.files.values()),
         ]
         played.violations = list(server.violations)
     return played

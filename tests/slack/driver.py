@@ -65,6 +65,7 @@ class SlackDriver:
     kickoff: dict[str, Any] | None = None
     question: dict[str, Any] | None = None
     summary: dict[str, str] = field(default_factory=dict)
+    summary_message: dict[str, Any] | None = None
 
     @property
     def channel(self) -> str:
@@ -161,3 +162,12 @@ class SlackDriver:
     async def await_summary(self) -> None:
         message = await self.let_time_pass(lambda: self._post(":summary:0"), "the summary")
         self.summary = summary_fields(message)
+        self.summary_message = message
+
+    async def question_pictures(self) -> list[bytes]:
+        assert self.question is not None
+        return self.standin.images_in(self.standin.find(self.channel, self.question["ts"]) or {})
+
+    async def summary_pictures(self) -> list[bytes]:
+        assert self.summary_message is not None
+        return self.standin.images_in(self.summary_message)

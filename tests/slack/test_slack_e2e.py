@@ -284,6 +284,7 @@ def check_database(bot: BotProcess) -> None:
     )
     kinds = {"kickoff", "question", "reminder", "reminder_dm", "summary"}  # a DM: its own row
     kinds |= {"qa_post", "qa_thread", "qa_edit", "qa_note"}  # the question, asked and resolved
+    kinds |= {"qa_formulas"}  # the answer's formula, typeset under it
     assert {kind for kind, *_ in sent} == kinds
     assert all(ref for *_, ref in sent)
 
@@ -365,6 +366,7 @@ async def test_the_shared_scenario_over_socket_mode(tmp_path: Path) -> None:
                 let_time_pass=let_time_pass,
             )
             await scenario.play(driver)
+            await scenario.check_pictures(driver)
             outcome = scenario.stored_outcome(bot.database, platform="slack", channel=slack.channel)
             assert outcome == scenario.EXPECTED
             assert driver.summary == scenario.SUMMARY

@@ -104,6 +104,7 @@ def test_the_manifest_is_valid_yaml_with_exactly_the_needed_scopes() -> None:
         "chat:write",
         "commands",
         "files:read",
+        "files:write",
         "groups:history",
         "groups:read",
         "reactions:read",

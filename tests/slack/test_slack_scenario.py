@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..scenario import EXPECTED, SUMMARY, play, stored_outcome
+from ..scenario import EXPECTED, SUMMARY, check_pictures, play, stored_outcome
 from .driver import SlackDriver, add_scenario_people
 from .harness import slack_bot
 
@@ -23,6 +23,7 @@ async def test_the_shared_scenario_stores_the_expected_outcome(tmp_path: Path) -
             let_time_pass=slack.let_time_pass,
         )
         await play(driver)
+        await check_pictures(driver)
         outcome = stored_outcome(slack.database, platform="slack", channel=slack.channel)
         assert outcome == EXPECTED
         assert driver.summary == SUMMARY

@@ -7,6 +7,10 @@
   answer to a post it made (``lost_answers`` in order, ``lose_at_random`` for a seeded share);
 - ``/files-pri/...`` serves shared files to a request bearing the bot token (anything else gets
   Slack's redirect to its sign-in page);
+- ``/upload/v1/<key>`` takes the bytes of an upload begun with files.getUploadURLExternal, as
+  files.slack.com does (raw or as a multipart form; it answers ``OK - <length>``). Uploads are
+  private (the stand-in does not share files to channels) and become images that image blocks
+  may show (``slack_file``) once Slack has processed them, see ``upload_processing_delay_calls``;
 - ``/actions/<n>`` receives ``response_url`` answers;
 - ``/link/`` is the Socket Mode websocket that ``apps.connections.open`` hands out: it says
   hello, sends envelopes and collects their acknowledgements.
@@ -35,7 +39,7 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 from aiohttp import web
 
-from .slack_blocks import blocks_problems, view_problems
+from .slack_blocks import blocks_problems, image_type, slack_files, view_problems
 from .slack_spec import JSON_ARGUMENTS, check_call
 
 BOT_TOKEN = "xoxb-0000-standin-bot-token"
@@ -68,6 +72,29 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file uploaded the current way: files.getUploadURLExternal, its bytes POSTed to the
+    upload URL, files.completeUploadExternal. Mutable: Slack fills it in step by step."""
+
+    id: str
+    filename: str
+    length: int  # what files.getUploadURLExternal was told
+    alt_txt: str
+    key: str  # the upload URL's own part
+    title: str = ""
+    content: bytes | None = None  # what arrived at the upload URL
+    completed_at: int | None = None  # the number of the Web API request that completed it
+    processed: bool = False  # Slack has looked at it: its type is known, image blocks work
+
+
+MIMETYPES = {
+    "png": ("image/png", "PNG"),
+    "jpg": ("image/jpeg", "JPEG"),
+    "gif": ("image/gif", "GIF"),
+}
+
+
+@dataclass
 class Delivered:
     """What the bot answered to one request: HTTP status and body, or the envelope's ack."""
 
@@ -93,13 +120,17 @@ class Private:
 
 
 def visible_text(message: dict[str, Any]) -> str:
-    """Everything a person would read in a message: its blocks' texts, else its text."""
+    """Everything a person would read in a message: its blocks' texts, else its text. An
+    image's alt text counts (a screen reader reads it out, so a privacy check must see it), and
+    so does its title (a text object, shown above the picture)."""
     texts: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
                 texts.append(node["text"])
+            if node.get("type") == "image" and isinstance(node.get("alt_text"), str):
+                texts.append(node["alt_text"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -137,6 +168,12 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.file_contents: dict[str, bytes] = {}
+        self.uploads: dict[str, Upload] = {}  # file id -> upload, completed or not
+        # An upload is processed by files.info on it, or by itself once this many further Web
+        # API requests (any method, any answer) have arrived after its completion: 0, by the
+        # next request; None, only by files.info. Until then image blocks showing it fail.
+        self.upload_processing_delay_calls: int | None = 0
+        self._requests = 0  # Web API requests received, numbered from 1
         self.rate_limits: dict[str, collections.deque[int]] = collections.defaultdict(
             collections.deque
         )
@@ -177,6 +214,8 @@ class SlackStandIn:
             "views.open": self._views_open,
             "views.publish": self._views_publish,
             "files.info": self._files_info,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -187,6 +226,7 @@ class SlackStandIn:
             [
                 web.route("*", "/api/{method}", self._api),
                 web.get("/files-pri/{team_file}/{name}", self._download),
+                web.post("/upload/v1/{key}", self._upload),
                 web.post("/actions/{id}", self._response_url),
                 web.get("/link/", self._socket),
             ]
@@ -340,6 +380,7 @@ class SlackStandIn:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        self._requests += 1
         given = await self._arguments(request)
         authorization = request.headers.get("Authorization", "")
         bearer = (
@@ -428,6 +469,14 @@ class SlackStandIn:
         if "blocks" in arguments and (problems := blocks_problems(arguments["blocks"])):
             self.violations += [f"{method}: {p}" for p in problems]
             return {"ok": False, "error": "invalid_blocks"}
+        if "blocks" in arguments and (errors := self._image_problems(arguments["blocks"])):
+            self.violations += [f"{method}: {e}" for e in errors]
+            return {
+                "ok": False,
+                "error": "invalid_blocks",
+                "errors": errors,
+                "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+            }
         if not arguments.get("text") and not arguments.get("blocks"):
             return {"ok": False, "error": "no_text"}
         return None
@@ -545,7 +594,7 @@ class SlackStandIn:
         if issued is None or time.monotonic() - issued > TRIGGER_SECONDS:
             return {"ok": False, "error": "expired_trigger_id"}
         view = arguments.get("view")
-        if problems := view_problems(view):
+        if problems := view_problems(view) or self._image_problems(view.get("blocks")):
             self.violations += [f"views.open: {p}" for p in problems]
             return {"ok": False, "error": "invalid_arguments"}
         opened = {**view, "id": f"V{next(self._counter):08d}", "team_id": TEAM_ID, "app_id": APP_ID}
@@ -555,15 +604,192 @@ class SlackStandIn:
 
     def _views_publish(self, arguments: dict[str, Any]) -> dict[str, Any]:
         view = arguments.get("view")
-        if problems := view_problems(view):
+        if problems := view_problems(view) or self._image_problems(view.get("blocks")):
             self.violations += [f"views.publish: {p}" for p in problems]
             return {"ok": False, "error": "invalid_arguments"}
         self.views_published[arguments["user_id"]].append(view)
         return {"ok": True, "view": {**view, "id": f"V{next(self._counter):08d}"}}
 
     def _files_info(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        shared = self.files.get(arguments.get("file", ""))
+        file_id = arguments.get("file", "")
+        if (upload := self.uploads.get(file_id)) is not None and upload.completed_at is not None:
+            self._process(upload)  # asking after a file is how one waits for Slack to process it
+        shared = self.files.get(file_id)
         return {"ok": True, "file": shared} if shared else {"ok": False, "error": "file_not_found"}
+
+    # --- uploads --------------------------------------------------------------------------------
+
+    def _files_get_upload_url(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        length = str(arguments.get("length", ""))
+        if not arguments.get("filename") or length in ("", "0"):
+            return {"ok": False, "error": "missing_argument"}
+        if not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        alt_txt = str(arguments.get("alt_txt") or "")
+        if len(alt_txt) > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        file_id = f"F{next(self._counter):08d}"
+        key = hashlib.sha1(f"{file_id}.{time.time()}".encode()).hexdigest()
+        self.uploads[file_id] = Upload(
+            id=file_id,
+            filename=str(arguments["filename"]),
+            length=int(length),
+            alt_txt=alt_txt,
+            key=key,
+        )
+        return {"ok": True, "upload_url": f"{self.url}/upload/v1/{key}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """files.slack.com's side: the bytes, raw or as a form's file; no token needed."""
+        key = request.match_info["key"]
+        upload = next((u for u in self.uploads.values() if u.key == key), None)
+        if upload is None or upload.completed_at is not None:
+            return web.Response(status=404, text="Not Found")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            parts = [v for v in form.values() if isinstance(v, web.FileField)]
+            upload.content = parts[0].file.read() if parts else b""
+        else:
+            upload.content = await request.read()
+        await self._notify()
+        return web.Response(text=f"OK - {len(upload.content)}", content_type="text/plain")
+
+    def _files_complete_upload(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        listed = arguments.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        if any(arguments.get(k) for k in ("channel_id", "channels", "thread_ts")):
+            self.violations.append(
+                "files.completeUploadExternal: the stand-in keeps uploads private; "
+                "sharing a file to a channel is not simulated"
+            )
+            return {"ok": False, "error": "invalid_arguments"}
+        uploads: list[tuple[Upload, str]] = []
+        for item in listed:
+            upload = self.uploads.get(item.get("id", "")) if isinstance(item, dict) else None
+            if upload is None or upload.completed_at is not None:  # it can be completed once
+                return {"ok": False, "error": "file_not_found"}
+            if upload.content is None or len(upload.content) != upload.length:
+                got = "nothing" if upload.content is None else f"{len(upload.content)} bytes"
+                self.violations.append(
+                    f"files.completeUploadExternal: {upload.id} was to be {upload.length} "
+                    f"bytes long, {got} arrived at its upload URL"
+                )
+                return {"ok": False, "error": "file_not_found"}  # Slack discards such an upload
+            uploads.append((upload, str(item.get("title") or upload.filename)))
+        for upload, title in uploads:
+            upload.title, upload.completed_at = title, self._requests
+            self.files[upload.id] = self._uploaded_file(upload)
+            self.file_contents[upload.id] = upload.content or b""
+        # Right after completion Slack has not looked at the files: their type is still unknown.
+        return {"ok": True, "files": [dict(self.files[u.id]) for u, _ in uploads]}
+
+    def _uploaded_file(self, upload: Upload) -> dict[str, Any]:
+        """The file object of a completed upload, before Slack has processed it."""
+        url = f"{self.url}/files-pri/{TEAM_ID}-{upload.id}/{upload.filename}"
+        now = int(time.time())
+        found: dict[str, Any] = {
+            "id": upload.id,
+            "created": now,
+            "timestamp": now,
+            "name": upload.filename,
+            "title": upload.title,
+            "mimetype": "",
+            "filetype": "",
+            "pretty_type": "",
+            "user": BOT_USER_ID,
+            "user_team": TEAM_ID,
+            "editable": False,
+            "size": upload.length,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+            "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{upload.id}/"
+            f"{upload.filename}",
+            "channels": [],
+            "groups": [],
+            "ims": [],
+            "shares": {},
+            "comments_count": 0,
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+        if upload.alt_txt:
+            found["alt_txt"] = upload.alt_txt
+        return found
+
+    def _process(self, upload: Upload) -> None:
+        """Slack has looked at the file: its type is known, and an image's size."""
+        if upload.processed:
+            return
+        upload.processed = True
+        content = upload.content or b""
+        kind = image_type(content)
+        mimetype, pretty = MIMETYPES.get(kind or "", ("application/octet-stream", "Binary"))
+        shown = self.files[upload.id]
+        shown |= {"mimetype": mimetype, "filetype": kind or "binary", "pretty_type": pretty}
+        if kind == "png" and len(content) >= 24:  # the IHDR chunk: width and height
+            shown["original_w"] = int.from_bytes(content[16:20], "big")
+            shown["original_h"] = int.from_bytes(content[20:24], "big")
+
+    def _processed(self, upload: Upload) -> bool:
+        delay = self.upload_processing_delay_calls
+        if (
+            not upload.processed
+            and upload.completed_at is not None
+            and delay is not None
+            and self._requests - upload.completed_at > delay
+        ):
+            self._process(upload)
+        return upload.processed
+
+    def _slack_file(self, reference: dict[str, Any]) -> str | None:
+        """The id of the file a ``slack_file`` object names (by id, or by its url_private or
+        permalink), None when there is none."""
+        if "id" in reference:
+            return reference["id"] if reference["id"] in self.files else None
+        url = reference.get("url")
+        return next(
+            (
+                file_id
+                for file_id, shown in self.files.items()
+                if url in (shown.get("url_private"), shown.get("permalink"))
+            ),
+            None,
+        )
+
+    def _image_problems(self, blocks: Any) -> list[str]:
+        """Slack's errors for the Slack files that images in ``blocks`` show: unknown, not
+        yet processed (Slack cannot download it yet), or not an image."""
+        errors: list[str] = []
+        for where, reference in slack_files(blocks):
+            file_id = self._slack_file(reference)
+            upload = self.uploads.get(file_id or "")
+            if file_id is None:
+                errors.append(f"invalid slack file [json-pointer:{where}]")
+            elif upload is not None and not self._processed(upload):
+                errors.append(f"downloading image failed [json-pointer:{where}]")
+            elif image_type(self.file_contents.get(file_id, b"")) is None:
+                errors.append(f"invalid slack file [json-pointer:{where}] (not an image)")
+        return errors
+
+    def images_in(self, message: dict[str, Any] | Private) -> list[bytes]:
+        """The bytes of the Slack files a message's images show, in order (images shown from
+        an ``image_url`` are not here: they live outside Slack)."""
+        blocks = message.blocks if isinstance(message, Private) else message.get("blocks")
+        found: list[bytes] = []
+        for where, reference in slack_files(blocks):
+            file_id = self._slack_file(reference)
+            if file_id is None:
+                raise LookupError(f"{where}: no such Slack file {reference}")
+            found.append(self.file_contents[file_id])
+        return found
 
     # --- files, response URLs -------------------------------------------------------------------
 
@@ -574,12 +800,18 @@ class SlackStandIn:
             raise web.HTTPFound(f"{self.url}/signin")
         self.downloads.append(file_id)
         await self._notify()
-        return web.Response(body=self.file_contents[file_id], content_type="text/plain")
+        mimetype = self.files[file_id].get("mimetype") or "application/octet-stream"
+        return web.Response(body=self.file_contents[file_id], content_type=mimetype)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         user, channel = self._response_urls[request.match_info["id"]]
         payload = await request.json()
         self.responses.append(payload)
+        if errors := self._image_problems(payload.get("blocks")):
+            # Slack refuses the message; a response URL answers so with a 404 and this body.
+            self.violations += [f"response_url: {e}" for e in errors]
+            await self._notify()
+            return web.json_response({"ok": False, "error": "invalid_blocks"}, status=404)
         if payload.get("response_type") == "in_channel":
             message = self._bot_message(payload)
             self.add_message(channel, message)
@@ -699,6 +931,8 @@ class SlackStandIn:
             )
             if problems := blocks_problems(answer.get("blocks") or []):
                 self.violations += [f"ack: {p}" for p in problems]
+        # An acknowledgement cannot be refused: an image Slack could not show is a violation.
+        self.violations += [f"ack: {e}" for e in self._image_problems(answer.get("blocks"))]
         await self._notify()
 
     async def send_envelope(

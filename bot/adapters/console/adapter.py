@@ -66,6 +66,7 @@ class ConsoleAdapter:
         bot_name: str = "studybot",
         first_person: bool = True,
         export_dir: Path | None = None,
+        images_dir: Path | None = None,
     ) -> None:
         self.console = console
         self.transcript = Transcript(path=transcript) if transcript is not None else None
@@ -76,6 +77,12 @@ class ConsoleAdapter:
         self.names: dict[str, str] = {}  # user id -> display name, for "direct message to Dev"
         self.zone: tzinfo = UTC  # times are shown in the group's zone once it has one
         self.exports = Exports(folder=export_dir) if export_dir is not None else None
+        # Pictures (formulas, charts) are PNG files a terminal cannot show: saved, path printed.
+        self.images = (
+            Exports(folder=images_dir, make=True, fix="Check that STUDYBOT_HOME is writable.")
+            if images_dir is not None
+            else None
+        )
         self._refs = RefCounter(path=refs_file)
         self.known = self._refs.known
         if self.transcript is not None:
@@ -128,8 +135,10 @@ class ConsoleAdapter:
     def _texts(self, message: Message) -> list[Text]:
         # A file attached to a message (an export) is saved whole: a terminal shows only its start.
         texts = message_texts(message)
-        if self.exports is not None:
-            texts += [self.exports.save(attachment) for attachment in message.attachments]
+        for attachment in message.attachments:
+            saver = self.images if attachment.is_picture else self.exports
+            if saver is not None:
+                texts.append(saver.save(attachment))
         return texts
 
     def _show(self, header: Text, body: list[Text] | None = None, *, indent: int = 0) -> None:

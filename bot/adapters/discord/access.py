@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, str] = {
     "send_messages_in_threads": "write in discussion and Q&A threads",
     "create_public_threads": "open a thread for each discussion question and each Q&A question",
     "embed_links": "show posts as embeds (Discord drops embeds without it)",
+    "attach_files": "show typeset formulas and the weekly chart as pictures (else text only)",
     "read_message_history": "look at recent posts after a restart, so that none is sent twice",
     "manage_channels": "add unit and unanswered/solved tags to a forum channel (forum groups only)",
 }

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
+from dataclasses import replace
 
 import discord
 
@@ -162,6 +163,20 @@ class DiscordAdapter:
             names = ", ".join(access.describe(name) for name in lacking)
             raise MissingAccess(f"studybot needs {names} in #{channel.name} ({channel.id})")
 
+    def _pictures_allowed(
+        self, channel: discord.abc.GuildChannel | discord.Thread, message: Message
+    ) -> Message:
+        """``message``, without its pictures where the bot may not attach files (a server that
+        added it before pictures existed): the text still goes, the log says what to grant."""
+        me = channel.guild.me
+        if not any(a.is_picture for a in message.attachments) or me is None:
+            return message
+        if not access.missing(channel.permissions_for(me), "attach_files"):
+            return message
+        log.warning("pictures left out: studybot needs Attach Files in #%s", channel.name)
+        kept = tuple(a for a in message.attachments if not a.is_picture)
+        return replace(message, attachments=kept)
+
     def _remember_name(self, ref: str, message: Message) -> None:
         self._names[ref] = thread_name(message)
         while len(self._names) > 512:
@@ -208,6 +223,7 @@ class DiscordAdapter:
             "send_messages_in_threads" if in_thread else "send_messages",
             "embed_links",
         )
+        message = self._pictures_allowed(channel, message)
         assert isinstance(channel, discord.abc.Messageable)
         return await channel.send(
             **render(message, key=key, starter=starter).send_kwargs(),

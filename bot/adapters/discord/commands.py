@@ -136,6 +136,15 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     ) -> None:
         await run(interaction, "ask", question)
 
+    @study.command(name="tex", description=summary("tex"))
+    @app_commands.describe(
+        formula=r"LaTeX, e.g. \frac{a}{b} or \begin{pmatrix}1&2\\3&4\end{pmatrix}"
+    )
+    async def tex(
+        interaction: discord.Interaction, formula: app_commands.Range[str, 1, MAX_TEXT]
+    ) -> None:
+        await run(interaction, "tex", formula)
+
     @study.command(name="resolve", description=summary("resolve"))
     async def resolve(interaction: discord.Interaction) -> None:
         await run(interaction, "resolve")

@@ -94,7 +94,10 @@ class Rendered:
 
     def files(self) -> list[discord.File]:
         """The attachments as fresh ``discord.File`` objects (each can be sent only once)."""
-        return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in self.attachments]
+        return [
+            discord.File(io.BytesIO(a.content), filename=a.filename, description=a.alt or None)
+            for a in self.attachments
+        ]
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Messageable.send`` and interaction responses."""
@@ -138,6 +141,9 @@ def render(
             return Rendered(content=text, attachments=attachments)
     footer = f"{FOOTER} · {marker(key, starter=starter)}" if key else None
     embed, overflowed = _embed(message, footer=footer)
+    picture = next((a for a in attachments if a.is_picture), None)
+    if picture is not None:  # shown inside the embed; any others follow it as attachments
+        embed.set_image(url=f"attachment://{picture.filename}")
     if overflowed and reply:
         attachments = (
             *attachments,

@@ -39,6 +39,7 @@ from bot.adapters.slack.files import Files
 from bot.adapters.slack.history import find_keyed, metadata_for
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.people import Identity, People
+from bot.adapters.slack.pictures import uploaded
 from bot.adapters.slack.replies import Replies
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.transport import HttpTransport, ShieldedSocketModeHandler, socket_open
@@ -195,11 +196,12 @@ class SlackAdapter:
     # --- the Adapter protocol: posting ----------------------------------------------------------
 
     async def _post(self, channel: str, message: Message, **extra: Any) -> str:
+        files = await uploaded(self.client, message)  # its pictures, privately, then the post
         response = await self.client.chat_postMessage(
             channel=channel,
             unfurl_links=False,  # the kickoff's companion links would each unfurl a big card
             unfurl_media=False,
-            **render.message_arguments(message),
+            **render.message_arguments(message, files),
             **extra,
         )
         return str(response["ts"])
@@ -229,8 +231,9 @@ class SlackAdapter:
 
     async def update(self, place: Place, message_ref: str, message: Message) -> None:
         """Replace a post's text and blocks in place."""
+        files = await uploaded(self.client, message)  # an edit shows its pictures again
         await self.client.chat_update(
-            channel=place.channel, ts=message_ref, **render.message_arguments(message)
+            channel=place.channel, ts=message_ref, **render.message_arguments(message, files)
         )
 
     async def find_post(self, place: Place, key: str) -> str | None:

@@ -60,6 +60,13 @@ RESOLVE_IN_SLACK = (
 # Slack shows "failed with the error operation_timeout" when a command is not acknowledged
 # within 3 seconds; an answer not ready by then follows through the response_url.
 ANSWER_WITH_ACK_WITHIN = 2.0
+
+
+def quick(reply: Reply) -> bool:
+    """Whether ``reply`` can travel in the acknowledgement: private, with no picture to upload."""
+    return reply.ephemeral and not any(a.is_picture for a in reply.message.attachments)
+
+
 UNKNOWN_BUTTON = "I don't know that button (it may be from an older post). Try `/study help`."
 UNKNOWN_SHORTCUT = "I don't know that shortcut. Try `/study help`."
 
@@ -132,7 +139,8 @@ class Listeners:
             acked = False
             try:
                 done, _ = await asyncio.wait({answer}, timeout=ANSWER_WITH_ACK_WITHIN)
-                if done and (reply := answer.result()) is not None and reply.ephemeral:
+                # A reply with pictures uploads them first: it follows the acknowledgement.
+                if done and (reply := answer.result()) is not None and quick(reply):
                     acked = True
                     await ack(response_type="ephemeral", **render.message_arguments(reply.message))
                     return

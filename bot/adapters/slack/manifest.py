@@ -25,6 +25,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.history": ("channels:history", "groups:history"),
     "conversations.replies": ("channels:history", "groups:history"),
     "files.info": ("files:read",),
+    # Pictures (formulas, charts): uploaded privately, then shown in a message's image block.
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
     "users.info": ("users:read",),
     "views.open": (),
     "views.publish": (),
@@ -35,6 +38,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 # Called by the libraries rather than by studybot's own code.
 LIBRARY_METHODS = {
     "apps.connections.open": "slack_sdk's Socket Mode client",
+    "files.getUploadURLExternal": "slack_sdk's files_upload_v2",
+    "files.completeUploadExternal": "slack_sdk's files_upload_v2",
 }
 
 # Event subscription -> the scopes Slack requires for it.

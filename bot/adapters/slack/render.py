@@ -13,6 +13,7 @@ value 2000. Longer text is split over several sections, never silently cut.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from bot.core.models import (
@@ -33,6 +34,7 @@ MAX_VIEW_BLOCKS = 100
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 FIELD_LIMIT = 2000
+ALT_TEXT_LIMIT = 2000  # an image block's alt_text
 FIELDS_PER_SECTION = 10
 BUTTON_LABEL_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
@@ -198,13 +200,26 @@ def render_attachment(attachment: Attachment) -> list[dict[str, Any]]:
     return blocks
 
 
-def render_blocks(message: Message, *, limit: int = MAX_BLOCKS) -> list[dict[str, Any]]:
-    """A message's blocks and attachments, shortened with a note when over ``limit``."""
+def render_picture(picture: Attachment, file_id: str) -> dict[str, Any]:
+    """A picture uploaded to Slack (``bot.adapters.slack.pictures``) as an image block."""
+    alt = clip(picture.alt, ALT_TEXT_LIMIT) or picture.filename
+    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": alt}
+
+
+def render_blocks(
+    message: Message, *, limit: int = MAX_BLOCKS, files: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """A message's blocks and attachments, shortened with a note when over ``limit``.
+    ``files``: the Slack file id of each uploaded picture, by file name; a picture without
+    one is left out (the text says what it shows)."""
     blocks: list[dict[str, Any]] = []
     for n, block in enumerate(message.blocks):
         blocks += render_block(block, first=n == 0)
     for attachment in message.attachments:
-        blocks += render_attachment(attachment)
+        if not attachment.is_picture:
+            blocks += render_attachment(attachment)
+        elif files and attachment.filename in files:
+            blocks.append(render_picture(attachment, files[attachment.filename]))
     if not blocks:
         blocks = _sections(mrkdwn(message.text)) or _sections(" ")
     if len(blocks) > limit:
@@ -221,9 +236,10 @@ def fallback_text(message: Message) -> str:
     return clip(mrkdwn(message.text), FALLBACK_LIMIT) or " "
 
 
-def message_arguments(message: Message) -> dict[str, Any]:
-    """``text`` and ``blocks`` for chat.postMessage, chat.postEphemeral, chat.update."""
-    return {"text": fallback_text(message), "blocks": render_blocks(message)}
+def message_arguments(message: Message, files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``text`` and ``blocks`` for chat.postMessage, chat.postEphemeral, chat.update; ``files``
+    as for ``render_blocks``."""
+    return {"text": fallback_text(message), "blocks": render_blocks(message, files=files)}
 
 
 def home_view(message: Message) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack import render
+from bot.adapters.slack.pictures import uploaded
 from bot.core.models import Reply, say
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ class Replies:
         """The core's reply, if any: privately or in the channel, as the core decided."""
         if reply is None:
             return
-        arguments = render.message_arguments(reply.message)
+        arguments = render.message_arguments(
+            reply.message, await uploaded(self.client, reply.message)
+        )
         if reply.ephemeral:
             await self.ephemeral(origin, arguments)
         else:

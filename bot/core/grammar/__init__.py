@@ -32,6 +32,7 @@ from bot.core.grammar.commands import (
     Stop,
     SyllabusList,
     SyllabusShow,
+    Tex,
 )
 from bot.core.grammar.parser import (
     ALIASES,
@@ -77,6 +78,7 @@ __all__ = [
     "Stop",
     "SyllabusList",
     "SyllabusShow",
+    "Tex",
     "help_text",
     "parse",
     "usage",

@@ -39,6 +39,13 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class Tex:
+    """``/study tex <formula>``: the formula typeset, privately, before it is posted."""
+
+    latex: str
+
+
+@dataclass(frozen=True)
 class Resolve:
     """``/study resolve`` (in a question's thread)."""
 
@@ -154,6 +161,7 @@ Command = (
     | Leave
     | CheckIn
     | Ask
+    | Tex
     | Resolve
     | Questions
     | Progress

@@ -34,6 +34,7 @@ from bot.core.grammar.commands import (
     Stop,
     SyllabusList,
     SyllabusShow,
+    Tex,
 )
 from bot.core.grammar.specs import SPECS, usage
 
@@ -132,6 +133,13 @@ def _ask(name: str, rest: str, args: list[str]) -> Command:
     return Ask(text)
 
 
+def _tex(name: str, rest: str, args: list[str]) -> Command:
+    latex = _free_text(name, rest)
+    if not latex:
+        raise _error(name, "Write the formula after `tex`, e.g. `/study tex \\frac{a}{b}`.")
+    return Tex(latex)
+
+
 def _questions(name: str, rest: str, args: list[str]) -> Command:
     scope: Literal["open", "all"] = "open"
     if args and args[0].lower() in ("open", "all"):
@@ -211,6 +219,7 @@ _PARSERS: dict[str, Parser] = {
     "leave": _no_args(Leave()),
     "checkin": _checkin,
     "ask": _ask,
+    "tex": _tex,
     "resolve": _no_args(Resolve()),
     "questions": _questions,
     "progress": _no_args(Progress()),

@@ -27,6 +27,10 @@ SPECS: dict[str, Spec] = {
         "/study ask [unit-id] <question...>",
         "open a Q&A thread; start with a unit id (see `/study schedule`) to file it there",
     ),
+    "tex": Spec(
+        "/study tex <formula>",
+        "see a formula typeset, privately; in questions write formulas as $...$ or $$...$$",
+    ),
     "resolve": Spec("/study resolve", "in a Q&A thread: mark the question answered"),
     "questions": Spec("/study questions [open|all] [unit-id]", "list the group's questions"),
     "progress": Spec("/study progress", "the group this week: check-ins, streaks, who is behind"),

@@ -20,6 +20,7 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.Leave: membership.leave,
     grammar.CheckIn: checkins.checkin,
     grammar.Ask: questions.ask,
+    grammar.Tex: questions.tex,
     grammar.Resolve: questions.resolve,
     grammar.Questions: questions.list_them,
     grammar.Progress: reports.progress,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import grammar, replies
+from bot.core import grammar, pictures, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
@@ -12,6 +12,7 @@ from bot.core.models import (
     ReactionEvent,
     Reply,
     ThreadMessageEvent,
+    ToDraw,
     say,
 )
 from bot.core.posts import unit_ids
@@ -59,6 +60,16 @@ async def ask(ctx: Context, command: grammar.Ask) -> Reply:
     return replies.question_posted(
         number, unit_id, others=[unit for unit in here if unit != unit_id]
     )
+
+
+async def tex(ctx: Context, command: grammar.Tex) -> Reply:
+    """``/study tex <formula>``: the formula typeset, for the member alone (drawn once the
+    command's transaction is over; see ``bot.core.pictures``)."""
+    latex = command.latex.strip()
+    if len(latex) > 1 and latex.startswith("$") and latex.endswith("$"):
+        latex = latex.strip("$").strip()  # written as in a question: the dollars are optional
+    message = replies.formula_preview(latex)
+    return Reply(message=message, to_draw=ToDraw(formulas_in=f"$${latex}$$", alone=True))
 
 
 async def ask_click(ctx: Context, event: ActionEvent) -> Reply:
@@ -134,7 +145,7 @@ async def on_thread_message(ctx: Context, event: ThreadMessageEvent) -> Reply | 
     member = await member_here(ctx, group)
     if member.id == question.member_id:
         return None  # the asker's follow-up ("thanks!", a clarification) is not an answer
-    await questions.record_answer(
+    answer = await questions.record_answer(
         ctx.db,
         question=question,
         member=member,
@@ -142,6 +153,14 @@ async def on_thread_message(ctx: Context, event: ThreadMessageEvent) -> Reply | 
         message_ref=event.message_ref,
         now=ctx.now,
     )
+    if answer is not None and pictures.any_worth_drawing(answer.text):
+        # Its formulas typeset, in a reply under it (a member's own message cannot carry them).
+        await ctx.post_later(
+            run_id=question.run_id,
+            meeting_id=question.meeting_id,
+            kind=DeliveryKind.QA_FORMULAS,
+            seq=answer.id,
+        )
     return None
 
 

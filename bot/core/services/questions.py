@@ -47,26 +47,25 @@ async def record_answer(
     text: str,
     message_ref: str,
     now: datetime,
-) -> bool:
-    """Store an answer once per platform message; False if it was already stored."""
+) -> Answer | None:
+    """Store an answer once per platform message; None if it was already stored."""
     exists = await db.scalar(
         select(Answer.id).where(
             Answer.question_id == question.id, Answer.message_ref == message_ref
         )
     )
     if exists is not None:
-        return False
-    db.add(
-        Answer(
-            question_id=question.id,
-            member_id=member.id,
-            text=text,
-            message_ref=message_ref,
-            created_at=now,
-        )
+        return None
+    answer = Answer(
+        question_id=question.id,
+        member_id=member.id,
+        text=text,
+        message_ref=message_ref,
+        created_at=now,
     )
+    db.add(answer)
     await db.flush()
-    return True
+    return answer
 
 
 def resolve(question: Question, member: Member, now: datetime) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import checkins, groups, questions, runs
-from bot.domain.states import OPEN_RUN, CheckinStatus
+from bot.domain.states import OPEN_RUN, CheckinStatus, QuestionStatus
 from bot.store.models import CheckIn, Group, Meeting, Member, Run
 
 STALE_AFTER = timedelta(days=3)  # an open question this old is listed even with answers
@@ -192,3 +192,42 @@ async def waiting_questions(db: AsyncSession, run: Run, now: datetime) -> list[W
                 )
             )
     return waiting
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionCount:
+    """One held session as the chart of the weekly summary shows it: its current members'
+    standings, counted by the same rule as ``week_tally``."""
+
+    meeting: Meeting
+    counts: dict[CheckinStatus, int]
+    silent: int
+
+
+async def history(
+    db: AsyncSession, group: Group, run: Run, meeting: Meeting, now: datetime
+) -> list[SessionCount]:
+    """Every held session up to ``meeting``, oldest first, with its counts."""
+    meetings = await runs.meetings_of(db, run)
+    sessions = [m for m in held(run, meetings, now) if m.index <= meeting.index]
+    members = await groups.current_members(db, group)
+    rows = await checkins.checkins_for(db, [m.id for m in sessions])
+    by_member = [_statuses(member.id, sessions, rows) for member in members]
+    counted = []
+    for position, session in enumerate(sessions):
+        shown = Counter(statuses[position] for statuses in by_member)
+        counted.append(
+            SessionCount(
+                meeting=session,
+                counts={status: shown.get(status, 0) for status in CheckinStatus},
+                silent=shown.get(None, 0),
+            )
+        )
+    return counted
+
+
+async def question_counts(db: AsyncSession, run: Run) -> tuple[int, int]:
+    """(open, resolved) questions of the run."""
+    everything = await questions.list_questions(db, run, scope="all", unit=None)
+    resolved = sum(1 for q in everything if q.status == QuestionStatus.RESOLVED)
+    return len(everything) - resolved, resolved
