@@ -166,3 +166,40 @@ async def test_discord_posts_whose_answers_were_lost_go_out_once(tmp_path: Path)
     assert {loss for *_, loss in server.lost} == {"500", "drop"}
     assert server.violations == []
     assert server.denied == []
+
+
+async def test_a_question_with_a_picture_whose_answer_was_lost_is_on_slack_once(
+    tmp_path: Path,
+) -> None:
+    """The picture is part of the post: Slack made the post, its answer was lost, and the retry
+    finds the post by its key instead of posting the text, or the picture, again."""
+    from .slack.harness import ADA, BEA
+
+    async with slack_bot(tmp_path) as slack:
+        standin, workspace = slack.standin, slack.workspace
+        await workspace.slash(ADA, "start mml every monday at 18:00 tz UTC")
+        await workspace.slash(BEA, "join")
+        standin.lost_answers["chat.postMessage"].append("drop")  # the question's post
+        asked = r"Why is $\det\begin{pmatrix}1&2\\3&4\end{pmatrix} = -2$?"
+        await workspace.slash(BEA, f"ask {asked}")
+
+        def questions() -> list[dict[str, Any]]:
+            return [m for m in standin.posts(slack.channel) if m["text"].startswith("Question")]
+
+        await standin.wait_for(questions, what="the question's post")
+        for _ in range(10):  # the back-off, then the look-up that finds it
+            await slack.advance(timedelta(minutes=1))
+            async with slack.app.bot.sessionmaker() as db:
+                statuses = set(
+                    (await db.scalars(select(Delivery.status).where(Delivery.kind == "qa_post")))
+                )
+            if statuses == {"sent"}:
+                break
+        assert statuses == {"sent"}
+        assert standin.lost == [("chat.postMessage", "drop")]
+        [post] = questions()
+        assert "\\begin{pmatrix}" in post["text"]
+        [picture] = standin.images_in(post)
+        assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(standin.uploads) == 1  # found again, not drawn and uploaded again
+        assert standin.violations == []

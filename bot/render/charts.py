@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.render import formulas
-from bot.render.worker import PNG_SIGNATURE, _TooSlow, time_cap
+from bot.render.worker import PNG_SIGNATURE, TooSlow, time_cap
 
 if TYPE_CHECKING:  # for annotations only: matplotlib is imported in the worker alone
     from matplotlib.axes import Axes
@@ -224,7 +224,7 @@ def paint(kind: Kind, chart: GroupChart | MemberChart, seconds: float) -> bytes:
             else:
                 assert isinstance(chart, GroupChart)
                 png = group_png(chart, recap=kind == "recap")
-    except _TooSlow:
+    except TooSlow:
         raise ChartError(TOO_SLOW) from None
     except Exception as error:
         raise ChartError(NOT_DRAWN) from error

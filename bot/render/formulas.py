@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from bot.render.worker import Limits, RenderProblem, render, shown
+from bot.render.worker import Limits, RenderProblem, render, shown, warm_up
 
 __all__ = ["Formula", "FormulaError", "Limits", "find_formulas", "render_png"]
 
@@ -139,7 +139,9 @@ def worker_pool() -> ProcessPoolExecutor:
     since forking a process that runs an event loop and threads is unsafe."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
+        )
     return _pool
 
 

@@ -8,6 +8,7 @@ each task, so an interval timer (SIGALRM) stops it mid-formula. Every failure le
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 from collections.abc import Iterator
@@ -85,12 +86,12 @@ def unbalanced_brace(latex: str) -> str | None:
     return "a brace is not closed." if depth else None
 
 
-class _TooSlow(BaseException):
+class TooSlow(BaseException):
     """Raised by the timer inside the worker; a BaseException so that no library catches it."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise _TooSlow
+    raise TooSlow
 
 
 @contextmanager
@@ -171,5 +172,17 @@ def render(latex: str, display: bool, limits: Limits) -> bytes:
         with time_cap(limits.seconds):
             svg = to_svg(latex, display=display)
             return to_png(svg, latex, limits)
-    except _TooSlow:
+    except TooSlow:
         raise too_slow(latex, limits) from None
+
+
+# Typesetting a construct for the first time loads what it needs (a fraction's or a big
+# operator's glyph variants, a matrix's layout): about 100 ms that a member's first formula
+# would otherwise pay. Each worker pays it once, when it starts.
+WARM_UP = r"\sum_{i=1}^{n} \frac{1}{n} \sqrt{x_i^2} \begin{pmatrix} a & b \\ c & d \end{pmatrix}"
+
+
+def warm_up() -> None:
+    """The worker process's initializer: typeset one formula of each common construct."""
+    with contextlib.suppress(RenderProblem):  # a slow start is no reason to refuse the worker
+        render(WARM_UP, True, Limits())
