@@ -191,7 +191,7 @@ async def test_a_question_with_a_picture_whose_answer_was_lost_is_on_slack_once(
             await slack.advance(timedelta(minutes=1))
             async with slack.app.bot.sessionmaker() as db:
                 statuses = set(
-                    (await db.scalars(select(Delivery.status).where(Delivery.kind == "qa_post")))
+                    await db.scalars(select(Delivery.status).where(Delivery.kind == "qa_post"))
                 )
             if statuses == {"sent"}:
                 break

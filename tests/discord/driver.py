@@ -49,6 +49,7 @@ class DiscordDriver:
     kickoff: tuple[Channel, dict[str, Any]] | None = None
     question: tuple[Channel, dict[str, Any], Channel] | None = None  # where, post, thread
     summary: dict[str, str] = field(default_factory=dict)
+    summary_message: dict[str, Any] | None = None  # the weekly summary, as first seen
     _room: Channel | None = None
 
     @property
@@ -161,3 +162,21 @@ class DiscordDriver:
         message = await self.let_time_pass(self._summary, "the weekly summary")
         fields = message["embeds"][0].get("fields") or []
         self.summary = {f["name"]: f["value"] for f in fields}
+        self.summary_message = message
+
+    # --- what the posts show ----------------------------------------------------------------------
+
+    async def question_pictures(self) -> list[bytes]:
+        """The PNGs attached to the question's post as it stands now (after its edits)."""
+        assert self.question is not None
+        where, post, _ = self.question
+        stored = self.server.guild_of(where.id).message(where.id, post["id"])
+        assert stored is not None, "the question's post is gone"
+        return self.server.pictures_of(stored)
+
+    async def summary_pictures(self) -> list[bytes]:
+        """The PNGs attached to the weekly summary as it stands now."""
+        assert self.summary_message is not None
+        stored = self.server.guild.find_message(self.summary_message["id"])
+        assert stored is not None, "the weekly summary is gone"
+        return self.server.pictures_of(stored)

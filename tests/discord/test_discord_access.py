@@ -17,7 +17,7 @@ from bot.core.delivery import delivery_key
 from bot.core.models import Place
 from bot.store.models import Delivery
 
-from ..scenario import play
+from ..scenario import check_pictures, play
 from .conftest import driver_for
 from .harness import InProcessBot, World
 
@@ -27,7 +27,9 @@ async def test_the_bot_uses_every_permission_the_invite_asks_for_and_no_other(
 ) -> None:
     server = world.server
     for forum in (False, True):
-        await play(driver_for(world, studybot, forum=forum))
+        driver = driver_for(world, studybot, forum=forum)
+        await play(driver)
+        await check_pictures(driver)  # the formula and the chart: what Attach Files is for
     # After a crash the ledger asks whether a post went out (tests/discord/test_discord_e2e.py
     # does it with a killed process): the adapter reads the channel's history to answer.
     async with studybot.app.bot.sessionmaker() as db:

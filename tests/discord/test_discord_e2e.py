@@ -10,7 +10,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from ..scenario import EXPECTED, SUMMARY, play, simulated_now, stored_outcome, write_schedule
+from ..scenario import (
+    EXPECTED,
+    SUMMARY,
+    check_pictures,
+    play,
+    simulated_now,
+    stored_outcome,
+    write_schedule,
+)
 from ..standins.discord_server import Seen, message_text
 from .driver import DiscordDriver
 from .driver import title as driver_title
@@ -39,6 +47,7 @@ async def test_a_whole_group_in_a_text_channel_and_in_a_forum_channel(
                 let_time_pass=server.wait_for,
             )
             await play(driver)
+            await check_pictures(driver)
             drivers[group.id] = driver
         assert await stop(process) == 0, log_of(home)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..scenario import EXPECTED, SUMMARY, play, stored_outcome
+from ..scenario import EXPECTED, SUMMARY, check_pictures, play, stored_outcome
 from .conftest import driver_for
 from .harness import InProcessBot, World
 
@@ -17,6 +17,7 @@ async def test_the_shared_scenario_stores_the_expected_outcome(
 ) -> None:
     driver = driver_for(world, studybot, forum=forum)
     await play(driver)
+    await check_pictures(driver)
 
     channel = (world.forum if forum else world.text).id
     assert stored_outcome(studybot.database, platform="discord", channel=channel) == EXPECTED

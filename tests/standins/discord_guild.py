@@ -231,7 +231,10 @@ class Guild:
         author: Person,
         body: dict[str, Any],
         message_id: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        """A message as Discord stores it; ``attachments`` are its files as Discord describes
+        them (the stand-in builds them from the request's parts, see ``DiscordStandIn``)."""
         message: dict[str, Any] = {
             "id": message_id or self.ids(),
             "channel_id": channel.id,
@@ -243,7 +246,7 @@ class Guild:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": list(attachments or []),
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
             "pinned": False,

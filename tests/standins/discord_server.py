@@ -26,6 +26,14 @@ server goes to shard 0); ``GET /gateway/bot`` answers ``recommended_shards``.
 Lost answers: ``lost_answers`` plays a given sequence of failures on one route, and
 ``lose_at_random`` loses the answers to a share of the posts the bot makes (seeded: the same
 draws, in the order the requests arrive); ``lost`` lists what was injected.
+
+Files: a message sent with files (multipart, parts ``files[n]`` listed by ``payload_json``'s
+``attachments``) is stored with Discord's attachment objects, its bytes served at the stand-in's
+CDN (``attachments``, by id; ``pictures_of`` gives a message's PNGs), and an embed's
+``attachment://NAME`` becomes that attachment's address, as Discord shows it. An edit without an
+``attachments`` key keeps the message's files; one with it keeps those it lists (by id) and adds
+its new parts. Parts and entries that do not match, more than ten files, a file over 10 MiB and an
+``attachment://`` naming no file are violations.
 """
 
 from __future__ import annotations
@@ -35,12 +43,15 @@ import base64
 import collections
 import contextlib
 import json
+import mimetypes
 import random
+import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import discord
 from aiohttp import WSMsgType, web
@@ -69,6 +80,29 @@ POSTING = frozenset(
         ("POST", "/channels/{channel_id}/threads"),
     }
 )
+# The requests that may carry files (the message they make or edit gets them).
+FILE_ROUTES = frozenset(
+    {
+        ("POST", "/channels/{channel_id}/messages"),
+        ("PATCH", "/channels/{channel_id}/messages/{message_id}"),
+        ("POST", "/channels/{channel_id}/threads"),  # body["message"]: a forum post's first
+        ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"),  # body["data"]
+        ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"),
+        ("POST", "/webhooks/{webhook_id}/{webhook_token}"),
+    }
+)
+MAX_FILES = 10  # attachments on one message
+MAX_FILE_SIZE = 10 * 1024 * 1024  # a bot's upload limit in a server without boosts
+MAX_DESCRIPTION = 1024  # an attachment's alt text
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FILE_PART = re.compile(r"files\[(\d+)\]")
+# Embed slots whose address may be ``attachment://NAME``.
+ATTACHMENT_SLOTS = (
+    ("image", "url"),
+    ("thumbnail", "url"),
+    ("author", "icon_url"),
+    ("footer", "icon_url"),
+)
 # The id of the server the request being served concerns: route handlers read
 # ``DiscordStandIn.guild``, and each request sets this before its handler runs.
 _SERVING: ContextVar[str | None] = ContextVar("discord_stand_in_server", default=None)
@@ -94,6 +128,31 @@ class Seen:
     body: Any
     files: dict[str, bytes]
     status: int = 0
+    filenames: dict[str, str] = field(default_factory=dict)  # part name -> its filename
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its IHDR chunk; None for anything else."""
+    if content.startswith(PNG_SIGNATURE) and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return None
+
+
+def content_type_of(filename: str, content: bytes) -> str:
+    """The type Discord gives an uploaded file: by its bytes for a PNG, else by its name."""
+    if png_size(content) is not None:
+        return "image/png"
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def pictures_in(message: dict[str, Any], files: dict[str, bytes]) -> list[bytes]:
+    """The PNG bytes of a stored message's attachments, in order."""
+    return [
+        files[a["id"]]
+        for a in message.get("attachments") or []
+        if a.get("content_type") == "image/png" and a["id"] in files
+    ]
 
 
 @dataclass
@@ -105,6 +164,16 @@ class Answer:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)  # PATCH .../messages/@original
     followups: list[dict[str, Any]] = field(default_factory=list)
+    # The messages as Discord stores them: the response (@original, as edited) and follow-ups.
+    original: dict[str, Any] | None = None
+    followup_messages: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)  # the stand-in's CDN
+
+    @property
+    def pictures(self) -> list[bytes]:
+        """The PNGs the member saw with the answer (response, then follow-ups), in order."""
+        shown = [m for m in (self.original, *self.followup_messages) if m is not None]
+        return [picture for message in shown for picture in pictures_in(message, self.files)]
 
     @property
     def type(self) -> int | None:
@@ -188,7 +257,7 @@ class DiscordStandIn:
         self.answers: dict[str, Answer] = {}
         self.downloads: list[str] = []
         self.closed_dms: set[str] = set()  # users who do not accept direct messages
-        self.attachments: dict[str, bytes] = {}
+        self.attachments: dict[str, bytes] = {}  # the CDN: files by attachment id, both ways
         self.connections = 0
         self._tokens: dict[str, Answer] = {}
         self._interaction_channels: dict[str, str] = {}  # interaction id -> channel id
@@ -342,10 +411,13 @@ class DiscordStandIn:
 
     async def _api(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        body, files, has_body = await self._body(request)
+        body, files, filenames, has_body = await self._body(request)
         operation = self.spec.operation(request.method, path)
         template = operation.template if operation else path
         seen = Seen(request.method, path, template, dict(request.query), body, files)
+        seen.filenames = filenames
+        if files and (request.method, template) not in FILE_ROUTES:
+            self.violations.append(f"{request.method} {template}: files sent where none are taken")
         self.requests.append(seen)
         # Set for every request: aiohttp may serve a connection's requests in one task.
         _SERVING.set(self._guild_of_request(seen).id)
@@ -372,20 +444,24 @@ class DiscordStandIn:
         await self._notify()
         return response
 
-    async def _body(self, request: web.Request) -> tuple[Any, dict[str, bytes], bool]:
+    async def _body(
+        self, request: web.Request
+    ) -> tuple[Any, dict[str, bytes], dict[str, str], bool]:
+        """The JSON body, the files (by part name) and their filenames, and whether a body came."""
         if request.content_type.startswith("multipart/"):
-            body, files = None, {}
+            body, files, filenames = None, {}, {}
             reader = await request.multipart()
             async for part in reader:
                 if part.name == "payload_json":
                     body = json.loads(await part.text())
                 else:
                     files[str(part.name)] = await part.read(decode=False)
-            return body, files, body is not None
+                    filenames[str(part.name)] = part.filename or ""
+            return body, files, filenames, body is not None
         raw = await request.read()
         if not raw:
-            return None, {}, False
-        return json.loads(raw), {}, True
+            return None, {}, {}, False
+        return json.loads(raw), {}, {}, True
 
     async def _respond(self, request: web.Request, seen: Seen) -> web.Response:
         bot_route = not seen.template.startswith(("/interactions/", "/webhooks/"))
@@ -441,7 +517,7 @@ class DiscordStandIn:
             send = "send_messages_in_threads" if channel.is_thread else "send_messages"
             return ["view_channel", send, *embeds, *files]
         if template == "/channels/{channel_id}/messages/{message_id}" and method == "PATCH":
-            return ["view_channel", *embeds]
+            return ["view_channel", *embeds, *files]
         if template.startswith("/channels/{channel_id}/messages") and method == "GET":
             return ["view_channel", "read_message_history"]
         if template == "/channels/{channel_id}/messages/{message_id}/threads":
@@ -465,6 +541,114 @@ class DiscordStandIn:
         return web.Response(
             body=self.attachments[attachment], content_type="application/octet-stream"
         )
+
+    # --- files the bot sends -------------------------------------------------------------------
+
+    def pictures_of(self, message: dict[str, Any]) -> list[bytes]:
+        """The PNG bytes of a stored message's attachments, in order."""
+        return pictures_in(message, self.attachments)
+
+    def files_of(
+        self, seen: Seen, body: dict[str, Any], *, kept: list[dict[str, Any]] | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+        """``body`` with its embeds as Discord stores them, and the attachments the message
+        gets from the request (None: the body says nothing of them, and an edit keeps the
+        message's). ``kept``: for an edit, the attachments the message has."""
+        attachments = self._attach(seen, body, kept=kept)
+        final = attachments if attachments is not None else (kept or [])
+        if len(final) > MAX_FILES:
+            self._file_violation(seen, f"{len(final)} attachments (at most {MAX_FILES})")
+        if body.get("embeds"):
+            body = {**body, "embeds": [self._shown(seen, e, final) for e in body["embeds"]]}
+        return body, attachments
+
+    def _file_violation(self, seen: Seen, problem: str) -> None:
+        self.violations.append(f"{seen.method} {seen.template}: {problem}")
+
+    def _attach(
+        self, seen: Seen, body: dict[str, Any], *, kept: list[dict[str, Any]] | None
+    ) -> list[dict[str, Any]] | None:
+        """Discord's attachment objects for the files of a request, in the order the body's
+        ``attachments`` lists them: an entry whose id is n is the part ``files[n]``; for an
+        edit, an entry may also be one of the message's attachments (by its id), kept."""
+        parts: dict[str, str] = {}  # index -> part name
+        for name in seen.files:
+            match = FILE_PART.fullmatch(name)
+            if match is None:
+                self._file_violation(seen, f"a file part named {name!r}, not files[n]")
+            else:
+                parts[str(int(match.group(1)))] = name
+        listed = body.get("attachments")
+        if listed is None:
+            for index in parts:
+                self._file_violation(seen, f"files[{index}] is not listed in attachments")
+            return None
+        existing = {str(a["id"]): a for a in kept or []}
+        found: list[dict[str, Any]] = []
+        used: set[str] = set()
+        for n, entry in enumerate(listed):
+            key = str(entry.get("id"))
+            if key in parts and key not in used:
+                used.add(key)
+                found.append(self._stored_file(seen, entry, parts[key]))
+            elif key in existing:
+                found.append(existing[key])
+            else:
+                what = "no file part" + (" nor an attachment of the message" if kept else "")
+                self._file_violation(seen, f"attachments[{n}] (id {key}) names {what}")
+        for index in parts.keys() - used:
+            self._file_violation(seen, f"files[{index}] has no entry in attachments")
+        return found
+
+    def _stored_file(self, seen: Seen, entry: dict[str, Any], part: str) -> dict[str, Any]:
+        """One uploaded file as Discord describes it, its bytes kept for the CDN."""
+        content = seen.files[part]
+        filename = str(entry.get("filename") or seen.filenames.get(part) or "unknown")
+        if len(content) > MAX_FILE_SIZE:
+            self._file_violation(seen, f"{filename} is {len(content)} bytes (at most 10 MiB)")
+        attachment_id = self.guild.ids()
+        self.attachments[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{quote(filename)}"
+        stored: dict[str, Any] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(content),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type_of(filename, content),
+        }
+        description = entry.get("description")
+        if description is not None:
+            if len(str(description)) > MAX_DESCRIPTION:
+                self._file_violation(seen, f"{filename}'s description is over 1024 characters")
+            stored["description"] = description
+        if (size := png_size(content)) is not None:
+            stored["width"], stored["height"] = size
+        return stored
+
+    def _shown(
+        self, seen: Seen, embed: dict[str, Any], attachments: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """An embed as Discord stores it: each ``attachment://NAME`` replaced by the address of
+        the message's attachment of that name (a name none has is a violation)."""
+        by_name = {a["filename"]: a for a in attachments}
+        embed = dict(embed)
+        for slot, key in ATTACHMENT_SLOTS:
+            address = (embed.get(slot) or {}).get(key)
+            if not isinstance(address, str) or not address.startswith("attachment://"):
+                continue
+            attachment = by_name.get(address.removeprefix("attachment://"))
+            if attachment is None:
+                self._file_violation(seen, f"embed {slot} {address} names no attached file")
+                continue
+            proxy = "proxy_url" if key == "url" else "proxy_icon_url"
+            shown = {**embed[slot], key: attachment["url"], proxy: attachment["proxy_url"]}
+            if slot in ("image", "thumbnail"):
+                shown["content_type"] = attachment["content_type"]
+                if "width" in attachment:
+                    shown["width"], shown["height"] = attachment["width"], attachment["height"]
+            embed[slot] = shown
+        return embed
 
     # --- gateway --------------------------------------------------------------------------------
 
@@ -596,7 +780,7 @@ class DiscordStandIn:
     ) -> tuple[Answer, dict[str, Any]]:
         guild = self.guild_of(channel.id)
         interaction_id = guild.ids()
-        answer = Answer(id=interaction_id, token=f"token-{interaction_id}")
+        answer = Answer(id=interaction_id, token=f"token-{interaction_id}", files=self.attachments)
         self.answers[interaction_id] = answer
         self._tokens[answer.token] = answer
         self._interaction_channels[interaction_id] = channel.id
@@ -929,9 +1113,30 @@ async def _post_message(server: DiscordStandIn, seen: Seen) -> web.Response:
         for message in server.bot_messages(channel.id):
             if message.get("nonce") == body["nonce"]:
                 return _json(message)
-    message = server.guild.new_message(channel=channel, author=server.guild.bot, body=body)
+    stored, attachments = server.files_of(seen, body)
+    message = server.guild.new_message(
+        channel=channel, author=server.guild.bot, body=stored, attachments=attachments
+    )
     await _created(server, message, channel)
     return _json(message)
+
+
+def _edited(
+    message: dict[str, Any], body: dict[str, Any], attachments: list[dict[str, Any]] | None
+) -> None:
+    """An edit as Discord applies it: what the body names is replaced, the rest stays (files
+    too, unless the body lists which to keep)."""
+    for name in ("content", "embeds", "components"):
+        if name in body:
+            message[name] = (
+                body[name] if body[name] is not None else ([] if name != "content" else "")
+            )
+    if attachments is not None:
+        message["attachments"] = attachments
+    if message["flags"] & EPHEMERAL:
+        for attachment in message["attachments"]:
+            attachment["ephemeral"] = True
+    message["edited_timestamp"] = now_iso()
 
 
 @route("PATCH", "/channels/{channel_id}/messages/{message_id}")
@@ -940,13 +1145,8 @@ async def _edit_message(server: DiscordStandIn, seen: Seen) -> web.Response:
     message = server.guild.message(channel_id, message_id)
     if message is None:
         return _error(404, 10008, "Unknown Message")
-    body = seen.body or {}
-    for name in ("content", "embeds", "components"):
-        if name in body:
-            message[name] = (
-                body[name] if body[name] is not None else ([] if name != "content" else "")
-            )
-    message["edited_timestamp"] = now_iso()
+    body, attachments = server.files_of(seen, seen.body or {}, kept=message["attachments"])
+    _edited(message, body, attachments)
     await server.broadcast("MESSAGE_UPDATE", {**message, "guild_id": server.guild.id})
     return _json(message)
 
@@ -1003,6 +1203,8 @@ async def _thread(server: DiscordStandIn, seen: Seen) -> web.Response:
         return _error(404, 10003, "Unknown Channel")
     body = seen.body or {}
     if parent.type != FORUM:
+        if seen.files:
+            server.violations.append(f"POST {seen.template}: files for a thread with no message")
         thread = server.guild.thread(parent=parent, name=body["name"], owner=server.guild.bot.id)
         await _new_thread(server, thread)
         return _json(thread.payload(server.guild.id), 201)
@@ -1014,8 +1216,13 @@ async def _thread(server: DiscordStandIn, seen: Seen) -> web.Response:
         parent=parent, name=body["name"], owner=server.guild.bot.id, thread_id=thread_id
     )
     thread.applied_tags = list(body.get("applied_tags") or [])
+    stored, attachments = server.files_of(seen, body["message"])
     message = server.guild.new_message(
-        channel=thread, author=server.guild.bot, body=body["message"], message_id=thread_id
+        channel=thread,
+        author=server.guild.bot,
+        body=stored,
+        message_id=thread_id,
+        attachments=attachments,
     )
     await _new_thread(server, thread, message)
     return _json({**thread.payload(server.guild.id), "message": message}, 201)
@@ -1090,7 +1297,12 @@ async def _callback(server: DiscordStandIn, seen: Seen) -> web.Response:
     ephemeral = bool((data.get("flags") or 0) & EPHEMERAL) or kind == 5
     resource: dict[str, Any] = {"type": kind}
     if kind in (4, 5):
-        resource["message"] = await _interaction_message(server, answer, data, ephemeral=ephemeral)
+        answer.original = await _interaction_message(
+            server, answer, seen, data, ephemeral=ephemeral
+        )
+        resource["message"] = answer.original
+    elif seen.files:  # type 7 (update the clicked message) would need them: not served
+        server.violations.append(f"POST {seen.template}: files with a type {kind} response")
     return _json(
         {
             "interaction": {
@@ -1106,15 +1318,19 @@ async def _callback(server: DiscordStandIn, seen: Seen) -> web.Response:
 
 
 async def _interaction_message(
-    server: DiscordStandIn, answer: Answer, data: dict[str, Any], *, ephemeral: bool
+    server: DiscordStandIn, answer: Answer, seen: Seen, data: dict[str, Any], *, ephemeral: bool
 ) -> dict[str, Any]:
     channel = server.guild.channels[server._interaction_channels[answer.id]]
+    stored, attachments = server.files_of(seen, data)
+    message = server.guild.new_message(
+        channel=channel, author=server.guild.bot, body=stored, attachments=attachments
+    )
     if ephemeral:  # seen by one member only: not part of the channel's history
-        message = server.guild.new_message(channel=channel, author=server.guild.bot, body=data)
         server.guild.messages[channel.id].remove(message)
         message["flags"] |= EPHEMERAL
+        for attachment in message["attachments"]:
+            attachment["ephemeral"] = True
         return message
-    message = server.guild.new_message(channel=channel, author=server.guild.bot, body=data)
     await _created(server, message, channel)
     return message
 
@@ -1126,12 +1342,14 @@ async def _edit_original(server: DiscordStandIn, seen: Seen) -> web.Response:
     if answer is None:
         return _error(404, 10015, "Unknown Webhook")
     answer.edits.append(seen.body or {})
-    channel = server.guild.channels[server._interaction_channels[answer.id]]
-    message = server.guild.new_message(
-        channel=channel, author=server.guild.bot, body=seen.body or {}
-    )
-    server.guild.messages[channel.id].remove(message)
-    return _json(message)
+    if answer.original is None:  # a response that made no message (an update): a private one
+        data = seen.body or {}
+        answer.original = await _interaction_message(server, answer, seen, data, ephemeral=True)
+        return _json(answer.original)
+    kept = answer.original["attachments"]
+    body, attachments = server.files_of(seen, seen.body or {}, kept=kept)
+    _edited(answer.original, body, attachments)
+    return _json(answer.original)
 
 
 @route("POST", "/webhooks/{webhook_id}/{webhook_token}")
@@ -1146,10 +1364,14 @@ async def _followup(server: DiscordStandIn, seen: Seen) -> web.Response:
         # that answer, and keeps its visibility whatever its flags say.
         answer.edits.append(body)
         ephemeral = answer.ephemeral
+        message = await _interaction_message(server, answer, seen, body, ephemeral=ephemeral)
+        answer.original = message
     else:
         answer.followups.append(body)
         ephemeral = bool((body.get("flags") or 0) & EPHEMERAL)
-    return _json(await _interaction_message(server, answer, body, ephemeral=ephemeral))
+        message = await _interaction_message(server, answer, seen, body, ephemeral=ephemeral)
+        answer.followup_messages.append(message)
+    return _json(message)
 
 
-__all__ = ["Answer", "DiscordStandIn", "Person", "Seen", "message_text"]
+__all__ = ["Answer", "DiscordStandIn", "Person", "Seen", "message_text", "png_size"]
