@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from bot.render.charts import GroupChart
+    from bot.render.charts import GroupChart, MemberChart
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +224,7 @@ class ToDraw:
     chart: GroupChart | None = None
     recap: bool = False
     alone: bool = False
+    member_chart: MemberChart | None = None  # ``/study me``: the member's own sessions
 
 
 @dataclass(frozen=True, kw_only=True)

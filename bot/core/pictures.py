@@ -18,6 +18,7 @@ from bot.core.services.tally import SessionCount
 from bot.domain.states import CheckinStatus
 from bot.render import charts
 from bot.render.formulas import FormulaError, find_formulas, render_png
+from bot.store.models import CheckIn, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,14 @@ async def drawn(message: Message, to_draw: ToDraw) -> Message:
             log.warning("chart left out: %s", problem)
         else:
             pictures.append(Attachment("chart.png", png, PNG, alt=posts.chart_alt(to_draw.chart)))
+    if to_draw.member_chart is not None:
+        try:
+            png = await charts.member_chart_png(to_draw.member_chart)
+        except charts.ChartError as problem:
+            log.warning("chart left out: %s", problem)
+        else:
+            alt = posts.member_chart_alt(to_draw.member_chart)
+            pictures.append(Attachment("my-sessions.png", png, PNG, alt=alt))
     if to_draw.alone and problems:
         refused = posts.formula_refused(problems[0])
         return Message(text=refused, blocks=(Paragraph(refused),))
@@ -111,3 +120,14 @@ def group_chart(
     return charts.GroupChart(
         title=title, weeks=weeks, open_questions=open_count, resolved_questions=resolved
     )
+
+
+def member_chart(
+    name: str, sessions: list[Meeting], mine: dict[int, CheckIn]
+) -> charts.MemberChart:
+    """A member's own check-in for each held session, for ``/study me``."""
+    weeks = tuple(
+        (f"S{session.index + 1}", mine[session.id].status if session.id in mine else "none")
+        for session in sessions
+    )
+    return charts.MemberChart(title=f"{name}: your sessions", weeks=weeks)

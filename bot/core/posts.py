@@ -29,7 +29,7 @@ from bot.store.models import Meeting
 if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read, not at start
     from bot.domain.syllabus import Syllabus
     from bot.domain.units import Exercise, Reading
-    from bot.render.charts import GroupChart
+    from bot.render.charts import GroupChart, MemberChart
 
 CHECKIN_LABELS = {
     CheckinStatus.DONE: "Done",
@@ -328,6 +328,12 @@ def answer_formulas(author: str) -> Message:
     """In a Q&A thread, above the pictures of an answer's formulas."""
     text = f"The formulas in {defuse(author)}'s answer, typeset:"
     return Message(text=text, blocks=(SmallPrint(text),))
+
+
+def member_chart_alt(chart: MemberChart) -> str:
+    """``/study me``'s chart in words."""
+    weeks = ", ".join(f"{label}: {status}" for label, status in chart.weeks[-52:])
+    return f"Your check-in for each session ({weeks or 'none yet'})."
 
 
 def chart_alt(chart: GroupChart) -> str:

@@ -117,3 +117,19 @@ async def test_an_answers_formulas_are_typeset_in_a_reply_under_it(harness: Harn
     ]
     [picture] = pictures(replies[0].message)
     assert picture.alt == r"\sqrt{3^2 + 4^2} = 5" and png_size(picture)[0] > 40
+
+
+async def test_me_attaches_the_members_own_sessions_for_them_alone(harness: Harness) -> None:
+    await harness.chat.command("start mml every monday at 18:30 tz Europe/Berlin", by="ada")
+    await harness.chat.join("bob")
+    before = await harness.chat.command("me", by="bob")
+    assert before is not None and not pictures(before.message)  # no session held yet
+    await harness.run_for(timedelta(days=4, hours=7), step=timedelta(hours=1))
+    await harness.chat.command("checkin partial", by="bob")
+    await harness.run_for(timedelta(days=7), step=timedelta(hours=6))
+    reply = await harness.chat.command("me", by="bob")
+    assert reply is not None and reply.ephemeral
+    [chart] = pictures(reply.message)
+    assert chart.alt == "Your check-in for each session (S1: partial, S2: none)."
+    width, height = png_size(chart)
+    assert 300 <= width <= 1000 and 80 <= height <= 400, (width, height)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import access, exports, grammar, replies
+from bot.core import access, exports, grammar, pictures, replies
 from bot.core.context import Context
 from bot.core.handlers.lookup import group_here, own_membership, run_of
-from bot.core.models import Block, Heading, Message, Paragraph, Reply, say
+from bot.core.models import Block, Heading, Message, Paragraph, Reply, ToDraw, say
 from bot.core.posts import local_time
 from bot.core.services import questions, runs, tally
 from bot.domain.states import RunStatus
@@ -55,7 +56,7 @@ async def me(ctx: Context, command: grammar.Me) -> Reply:
             ended=local_time(run.ended_at, run.timezone),
         )
     still_open = await questions.list_questions(ctx.db, run, scope="open", unit=None)
-    return replies.me(
+    reply = replies.me(
         member.display_name,
         started=record.sessions,
         mine=record.mine,
@@ -63,6 +64,10 @@ async def me(ctx: Context, command: grammar.Me) -> Reply:
         own_open=[q for q in still_open if q.member_id == member.id],
         ended=ended,
     )
+    if not record.sessions:
+        return reply
+    chart = pictures.member_chart(member.display_name, record.sessions, record.mine)
+    return replace(reply, to_draw=ToDraw(member_chart=chart))  # for the member alone
 
 
 async def export(ctx: Context, command: grammar.Export) -> Reply:
