@@ -162,9 +162,9 @@ def test_questions_threads_reactions_and_buttons(tmp_path: Path) -> None:
         START_MML,  # #1
         r"/study ask What is $\|x\|_2$ for $x = (3, 4)$?",  # question #2, its thread #3
         "as bob",
-        r"reply #3 It is $\sqrt{3^2 + 4^2} = 5$.",  # bob's message #4
+        r"reply #3 It is $\sqrt{3^2 + 4^2} = 5$.",  # bob's message #4, its formula typeset (#5)
         "as alice",
-        "react #2 ✅",  # resolves: #2 is edited, the thread gets a note (#5)
+        "react #2 ✅",  # resolves: #2 is edited, the thread gets a note (#6)
         "reply #3 /study resolve",  # a command inside the thread
         "reply #2 thanks",  # #2 has exactly one thread: #3
         "reply #1 hi",
@@ -180,15 +180,17 @@ def test_questions_threads_reactions_and_buttons(tmp_path: Path) -> None:
     # Each header ends with the simulated time of the post; drop it to compare.
     out = re.sub(r" Mon 02 Mar \d\d:\d\d (UTC|CET)", "", out)
     assert r"↳ #4 bob in thread #3 It is $\sqrt{3^2 + 4^2} = 5$." in out
+    assert "↳ #5 studybot in thread #3 The formulas in bob's answer, typeset:" in out
+    assert f"picture saved to {tmp_path / 'images'}" in out
     assert "alice reacted ✅ to #2" in out
     assert (
         "✎ #2 studybot edited its post ✅ Question 1 · Introduction and Motivation (resolved)"
         in out
     )
-    assert "↳ #5 studybot in thread #3 ✅ Resolved by alice." in out
+    assert "↳ #6 studybot in thread #3 ✅ Resolved by alice." in out
     assert "Marked as resolved." in out
     assert "This question is already resolved." in out
-    assert "↳ #6 alice in thread #3 thanks" in out
+    assert "↳ #7 alice in thread #3 thanks" in out
     assert "#1 has no thread:" in out
     assert (
         f"alice {PROMPT_MARK} click checkin 1:done" in out
@@ -200,8 +202,9 @@ def test_questions_threads_reactions_and_buttons(tmp_path: Path) -> None:
         ("post", "#1"),
         ("post", "#2"),
         ("thread", "#3"),
-        ("update", "#2"),
         ("reply", "#5"),
+        ("update", "#2"),
+        ("reply", "#6"),
     ]
     assert {e.to for e in entries if e.kind == "ephemeral"} == {"alice"}
     for line in transcript.read_text(encoding="utf-8").splitlines():
