@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.adapters.chat import Chat
+from bot.core import moments
 from bot.core.models import Incoming, Message, Person, Place, Reply
 from bot.core.ports import BotPort, Clock
 
@@ -32,8 +33,8 @@ class Said:
 
     @property
     def text(self) -> str:
-        """The plain text of what was said."""
-        return self.message.text
+        """The plain text of what was said, moments in the group's zone."""
+        return moments.as_written(self.message.text)
 
 
 class MemoryAdapter:

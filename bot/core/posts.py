@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.core.models import (
     Actions,
@@ -20,6 +19,7 @@ from bot.core.models import (
     Paragraph,
     SmallPrint,
 )
+from bot.core.moments import moment
 from bot.core.safety import defuse, one_line
 from bot.core.services.runs import MeetingContent
 from bot.core.services.tally import STREAK_WORTH_SHOWING, WaitingQuestion, WeekTally
@@ -76,9 +76,10 @@ def exercise_line(exercise: Exercise) -> str:
     return f"{exercise.items} (answers: {where})" if where else exercise.items
 
 
-def local_time(moment: datetime, zone: str) -> str:
-    """A moment in the group's zone, e.g. ``Mon 05 Oct 2026, 18:30 CEST``."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
+def local_time(at: datetime, zone: str) -> str:
+    """A moment, shown in each reader's zone where the platform can, else in the group's zone
+    (``Mon 05 Oct 2026, 18:30 CEST``): see ``bot.core.moments``."""
+    return moment(at, zone)
 
 
 def kickoff(

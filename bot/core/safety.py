@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 
+from bot.core.moments import without_markers
+
 _ZWSP = "\u200b"
 _MASS = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"<([@!#])")  # <@U123>, <@&role>, <!channel>, <#C123>
 
 
 def defuse(text: str) -> str:
-    """Keep the words but break every mention: ``@here`` -> ``@\u200bhere``."""
-    text = _MASS.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    """Keep the words but break every mention: ``@here`` -> ``@\u200bhere``; and take out
+    what would read as a moment (``bot.core.moments``)."""
+    text = _MASS.sub(lambda m: "@" + _ZWSP + m.group(1), without_markers(text))
     return _TOKEN.sub(lambda m: "<" + _ZWSP + m.group(1), text)
 
 

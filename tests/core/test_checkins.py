@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.models import CommandEvent, Person, Reply
+from bot.core.moments import as_written
 from bot.store.models import CheckIn, Meeting, Member
 
 from .harness import Harness
@@ -24,8 +25,9 @@ FIRST_TITLE = "Introduction and Motivation"
 
 
 def text(reply: Reply | None) -> str:
+    """What the member reads, times in the group's zone (as the console shows them)."""
     assert reply is not None
-    return reply.message.text
+    return as_written(reply.message.text)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.memory import MemoryChat
 from bot.core.models import FileEvent, Reply
+from bot.core.moments import as_written
 from bot.store.engine import session_factory
 from bot.store.models import Answer, Base, CheckIn, Member, Question, Run, StoredSyllabus
 
@@ -24,8 +25,9 @@ START = "start mml every monday at 18:30 tz Europe/Berlin"
 
 
 def text(reply: Reply | None) -> str:
+    """What the member reads, times in the group's zone (as the console shows them)."""
     assert reply is not None
-    return reply.message.text
+    return as_written(reply.message.text)
 
 
 async def started(h: Harness) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.core import access, grammar
 from bot.core.handlers import ACTIONS, COMMANDS
 from bot.core.models import Reply
+from bot.core.moments import as_written
 from bot.store.models import CheckIn, Member, Question
 
 from .harness import Harness
@@ -49,8 +50,9 @@ EVERY_COMMAND = {
 
 
 def text(reply: Reply | None) -> str:
+    """What the member reads, times in the group's zone (as the console shows them)."""
     assert reply is not None
-    return reply.message.text
+    return as_written(reply.message.text)
 
 
 async def group_with_notes(h: Harness) -> None:

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 from bot.core.models import Reply
+from bot.core.moments import as_written
 from bot.core.services.tally import streak
 from bot.domain.states import CheckinStatus
 
@@ -20,8 +21,9 @@ DONE, PARTIAL, BEHIND = CheckinStatus.DONE, CheckinStatus.PARTIAL, CheckinStatus
 
 
 def text(reply: Reply | None) -> str:
+    """What the member reads, times in the group's zone (as the console shows them)."""
     assert reply is not None
-    return reply.message.text
+    return as_written(reply.message.text)
 
 
 def my_streak(me: str) -> int:

@@ -124,3 +124,23 @@ def test_buttons_and_forms_round_trip_their_ids() -> None:
         "components": [{"type": 1, "components": [{"custom_id": "question", "value": "How?"}]}]
     }
     assert submitted_text(legacy, "question") == "How?"
+
+
+def test_times_are_discord_timestamps_except_where_discord_shows_none() -> None:
+    from datetime import UTC, datetime
+
+    from bot.core.moments import MARKERS, moment
+
+    at = datetime(2026, 10, 26, 17, 30, tzinfo=UTC)
+    when = moment(at, "Europe/Berlin")
+    message = Message(
+        text=f"Session at {when}",
+        blocks=(Heading(f"Session at {when}"), Paragraph(f"Meeting {when}.")),
+    )
+    embed = render(message, key="k").embeds[0]
+    assert embed.title == "Session at Mon 26 Oct 2026, 18:30 CET"  # titles show no timestamps
+    assert embed.description == f"Meeting <t:{int(at.timestamp())}:F>."  # the reader's zone
+    assert thread_name(message) == "Session at Mon 26 Oct 2026, 18:30 CET"
+    plain = render(say(f"It starts {when}.").message)
+    assert plain.content == f"It starts <t:{int(at.timestamp())}:F>."
+    assert not any(m in str(embed.to_dict()) + str(plain.content) for m in MARKERS)

@@ -21,6 +21,7 @@ from bot.adapters.console.exports import Exports
 from bot.adapters.console.refs import REMEMBERED, Known, RefCounter
 from bot.adapters.console.render import inline, message_texts, plain, print_indented
 from bot.adapters.console.transcript import Entry, Transcript
+from bot.core import moments
 from bot.core.errors import StudybotError
 from bot.core.models import Incoming, Message, Person, Place, Reply
 from bot.core.ports import BotPort, Clock
@@ -111,6 +112,7 @@ class ConsoleAdapter:
     ) -> None:
         # Written (and fsynced) before the message is printed: the transcript is the record of
         # what was sent, so a kill in between loses a printout, never a post, and never repeats one.
+        text = moments.as_written(text)  # the transcript shows times as the terminal does
         entry = Entry(kind=kind, ref=ref, channel=channel, thread=thread, key=key, text=text, to=to)
         self.sent.append(entry)
         self._remember(entry.kind, entry.ref, entry.thread)

@@ -16,6 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from bot.core import moments
 from bot.core.models import (
     Actions,
     Attachment,
@@ -40,7 +41,9 @@ _SPANS = re.compile(r"(\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`)")
 
 
 def plain(text: str) -> str:
-    """``text`` with control characters made visible (newlines and tabs stay)."""
+    """``text`` with control characters made visible (newlines and tabs stay), and moments in
+    the group's zone, named (a terminal has no reader's zone to show them in)."""
+    text = moments.as_written(text)
     if text.isprintable():
         return text
     return "".join(

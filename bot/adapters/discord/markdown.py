@@ -12,6 +12,8 @@ import re
 
 from discord.utils import escape_markdown
 
+from bot.core import moments
+
 # `$$...$$`, `$...$` and `code` spans, in the order they appear (as bot/adapters/console/render.py).
 _SPANS = re.compile(r"(\$\$[^$]+\$\$|\$[^$\n]+\$|`[^`\n]+`)")
 
@@ -23,20 +25,24 @@ def code(text: str) -> str:
     return f"`` {text.replace('``', '` `')} ``"
 
 
-def markdown(text: str) -> str:
-    """Neutral text as Discord markdown: code spans kept, formulas as code, the rest escaped."""
+def markdown(text: str, *, times: bool = True) -> str:
+    """Neutral text as Discord markdown: code spans kept, formulas as code, the rest escaped.
+    Moments show in each reader's zone (``<t:UNIX:F>``), or with ``times=False`` (a title,
+    where Discord shows no timestamps) in the group's zone."""
     pieces = []
-    for piece in _SPANS.split(text):
-        if not piece:
+    for part in moments.split(text):
+        if isinstance(part, moments.Moment):
+            pieces.append(f"<t:{part.unix}:F>" if times else escape_markdown(part.written))
             continue
-        if piece.startswith("$"):
-            pieces.append(
-                code(piece.strip("$").strip())
-            )  # Discord has no LaTeX: code keeps it literal
-        elif piece.startswith("`"):
-            pieces.append(piece)
-        else:
-            pieces.append(escape_markdown(piece))
+        for piece in _SPANS.split(part):
+            if not piece:
+                continue
+            if piece.startswith("$"):
+                pieces.append(code(piece.strip("$").strip()))  # no LaTeX: code keeps it literal
+            elif piece.startswith("`"):
+                pieces.append(piece)
+            else:
+                pieces.append(escape_markdown(piece))
     return "".join(pieces)
 
 

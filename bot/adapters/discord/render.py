@@ -17,6 +17,7 @@ import discord
 
 from bot.adapters.discord.components import StudyButton
 from bot.adapters.discord.markdown import code, cut, markdown
+from bot.core import moments
 from bot.core.models import (
     Actions,
     Attachment,
@@ -65,7 +66,7 @@ def nonce(key: str) -> str:
 
 def thread_name(message: Message) -> str:
     """A thread's or forum post's name: the message's text on one line, cut to fit."""
-    return one_line(message.text, THREAD_NAME_LIMIT) or "studybot"
+    return one_line(moments.as_written(message.text), THREAD_NAME_LIMIT) or "studybot"
 
 
 def own_topic(message: Message) -> bool:
@@ -159,7 +160,7 @@ def _embed(message: Message, *, footer: str | None) -> tuple[discord.Embed, bool
     for block in message.blocks:
         if isinstance(block, Heading):
             if title is None and not parts:
-                title = cut(markdown(block.text), TITLE_LIMIT)
+                title = cut(markdown(block.text, times=False), TITLE_LIMIT)
             else:
                 parts.append((f"**{markdown(block.text)}**", True))
         elif isinstance(block, Paragraph):
@@ -182,7 +183,7 @@ def _embed(message: Message, *, footer: str | None) -> tuple[discord.Embed, bool
     embed = discord.Embed(title=title, colour=SOLVED_COLOR if solved else COLOR)
     for name, value in fields[:FIELD_LIMIT]:
         embed.add_field(
-            name=cut(markdown(name), FIELD_NAME_LIMIT) or "\u200b",
+            name=cut(markdown(name, times=False), FIELD_NAME_LIMIT) or "\u200b",
             value=cut(markdown(value), FIELD_VALUE_LIMIT) or "\u200b",
             inline=True,
         )

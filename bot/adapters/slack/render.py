@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core import moments
 from bot.core.models import (
     Actions,
     Attachment,
@@ -58,17 +59,28 @@ def escape(text: str) -> str:
 
 
 def mrkdwn(text: str) -> str:
-    """``text`` as safe mrkdwn: escaped, formulas as code."""
+    """``text`` as safe mrkdwn: escaped, formulas as code, moments in each reader's zone."""
     pieces = []
-    for piece in _SPANS.split(text):
-        if not piece:
+    for part in moments.split(text):
+        if isinstance(part, moments.Moment):
+            pieces.append(date_token(part))
             continue
-        if piece.startswith("$") and "`" not in piece:
-            fence = "```" if "\n" in piece else "`"
-            pieces.append(f"{fence}{escape(piece)}{fence}")
-        else:
-            pieces.append(escape(piece))
+        for piece in _SPANS.split(part):
+            if not piece:
+                continue
+            if piece.startswith("$") and "`" not in piece:
+                fence = "```" if "\n" in piece else "`"
+                pieces.append(f"{fence}{escape(piece)}{fence}")
+            else:
+                pieces.append(escape(piece))
     return "".join(pieces)
+
+
+def date_token(moment: moments.Moment) -> str:
+    """Slack's date formatting: each reader's client shows the moment in their own zone (e.g.
+    "Oct 5, 2026 at 6:30 PM", or "tomorrow at ..."); the group's time where it cannot."""
+    fallback = escape(moment.written).replace("|", "/")
+    return f"<!date^{moment.unix}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def clip(text: str, limit: int) -> str:
@@ -106,7 +118,11 @@ def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:
     """A ``plain_text`` object, shown as is: no escaping, no mentions, no formatting."""
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {
+        "type": "plain_text",
+        "text": clip(moments.as_written(text), limit) or " ",
+        "emoji": True,
+    }
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
