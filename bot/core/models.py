@@ -43,6 +43,7 @@ class Person:
     user_id: str
     name: str
     is_admin: bool = False
+    timezone: str = ""  # the zone of their profile, where the platform tells it (Slack)
 
 
 # A reaction with one of these on a Q&A question (or in its thread) resolves it.

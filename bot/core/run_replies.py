@@ -60,11 +60,27 @@ def zone_refused(problem: str) -> str:
 
 
 def started(
-    syllabus: Syllabus, spec: ScheduleSpec, meetings: list[Meeting], *, ephemeral: bool
+    syllabus: Syllabus,
+    spec: ScheduleSpec,
+    meetings: list[Meeting],
+    *,
+    ephemeral: bool,
+    moved_from: tuple[str, date] | None = None,
 ) -> Reply:
-    """A run has begun: when and how often the group meets."""
+    """A run has begun: when and how often the group meets. ``moved_from``: the schedule file
+    and the start it gave, which had passed (the run starts on the next session day)."""
     first = meetings[0]
+    moved = []
+    if moved_from is not None:
+        name, given = moved_from
+        moved = [
+            Paragraph(
+                f"`{name}` starts on {given:%a %d %b %Y}, which has passed, so the run starts "
+                "on the next session day instead. Edit its `start:` to choose another."
+            )
+        ]
     blocks = [
+        *moved,
         Paragraph(
             f"{syllabus.title}: {plural(len(meetings), 'session')}, every {spec.weekday.title()} at {spec.time:%H:%M} "
             f"({spec.timezone}). The first one is {local_time(first.starts_at, spec.timezone)}: {first.title}."

@@ -8,7 +8,7 @@ and summary offsets are wall-clock offsets too (kickoff + 3 days at the same loc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.domain.schedule import Pace, ScheduleSpec
 
 MAX_MEETINGS = 1000  # a safety net; real runs have tens of sessions
+FIRST_SESSION_LEAD = timedelta(days=3)  # a session begun "now" lasts at least this long
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,29 @@ def _shifted(meeting: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
     return local_instant(naive.date(), naive.time(), zone).astimezone(UTC)
 
 
+def _started_now(spec: ScheduleSpec, days: Iterator[date]) -> Iterator[date]:
+    """The days of a run begun at ``spec.first_session``: that day, then the rhythm's days
+    from the first slot at least ``FIRST_SESSION_LEAD`` later."""
+    assert spec.first_session is not None
+    begun = spec.first_session
+    yield begun.astimezone(spec.zone).date()
+    for day in days:
+        if local_instant(day, spec.time, spec.zone) >= begun + FIRST_SESSION_LEAD:
+            yield day
+
+
+def _first_session(spec: ScheduleSpec, following: datetime | None) -> dict[str, datetime]:
+    """The times of a session begun at once: its reminder and summary at their usual offsets
+    from now, each before the next session (and the reminder before the summary)."""
+    assert spec.first_session is not None
+    begun = spec.first_session.astimezone(UTC)
+    summary = begun + spec.summary
+    if following is not None:
+        summary = min(summary, following - timedelta(hours=1))
+    reminder = min(begun + spec.reminder, summary - timedelta(hours=1))
+    return {"starts_at": begun, "reminder_at": reminder, "summary_at": summary}
+
+
 def plan_calendar(
     syllabus: Syllabus, spec: ScheduleSpec, *, skipped: Iterable[date] = ()
 ) -> list[PlannedMeeting]:
@@ -190,6 +214,8 @@ def plan_calendar(
     zone = spec.zone
     contents = split_into_meetings(syllabus, spec.pace)
     days = meeting_days(spec, skipped=skipped)
+    if spec.first_session is not None:
+        days = _started_now(spec, days)
     meetings = []
     first: date | None = None
     for index, (parts, day) in enumerate(zip(contents[:MAX_MEETINGS], days, strict=False)):
@@ -206,4 +232,14 @@ def plan_calendar(
                 parts=parts,
             )
         )
+    if spec.first_session is not None and meetings:
+        following = meetings[1].starts_at if len(meetings) > 1 else None
+        times = _first_session(spec, following)
+        local = times["starts_at"].astimezone(zone)
+        meetings[0] = replace(meetings[0], local_start=local, **times)
+        if len(meetings) > 1:  # week 2 is the rhythm's first; week 1 the one begun now
+            second = meetings[1].local_start.date()
+            meetings[1:] = [
+                replace(m, week=(m.local_start.date() - second).days // 7 + 2) for m in meetings[1:]
+            ]
     return meetings

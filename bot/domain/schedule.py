@@ -15,6 +15,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -195,6 +196,9 @@ class ScheduleSpec(_Model):
     reminder: Duration = Field(default=timedelta(days=3), description="after the kickoff")
     summary: Duration = Field(default=timedelta(days=6), description="after the kickoff")
     grace: Duration = Field(default=timedelta(hours=6), description="how late a post may still go")
+    # `/study start ... now`: the first session begins at this instant (its kickoff at once);
+    # the others keep the weekly rhythm, from the first slot at least FIRST_SESSION_LEAD later.
+    first_session: AwareDatetime | None = None
 
     @field_validator("start")
     @classmethod

@@ -49,3 +49,17 @@ async def test_times_are_date_tokens_matching_the_calendar_across_dst(tmp_path: 
         assert not any(marker in str(kickoff) for marker in MARKERS)  # every token replaced
         assert "<!date" not in header["text"]["text"]  # plain text: no tokens there
         assert standin.violations == []
+
+
+async def test_a_first_start_takes_the_organizers_profile_zone(tmp_path: Path) -> None:
+    async with slack_bot(tmp_path) as slack:
+        slack.standin.add_user("U0NIA0005", "Nia", tz="America/New_York")
+        await slack.workspace.slash("U0NIA0005", "start mml")
+        [starting] = await slack.standin.wait_for(
+            lambda: [m for m in slack.posts() if m["text"].startswith("Starting")],
+            what="the announcement",
+        )
+        assert "every Monday at 18:00 (America/New_York)" in starting["text"]
+        # 18:00 in New York on Monday 5 October (EDT, UTC-4) is 22:00 UTC.
+        first = int(datetime(2026, 10, 5, 22, 0, tzinfo=UTC).timestamp())
+        assert f"<!date^{first}^" in starting["text"]

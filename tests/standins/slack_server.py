@@ -289,14 +289,14 @@ class SlackStandIn:
 
     # --- what Slack knows -----------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False, tz: str = "UTC") -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM_ID,
             "name": name.lower(),
             "deleted": False,
             "real_name": name,
-            "tz": "Europe/Berlin",
+            "tz": tz,  # the zone of the member's profile (Slack always sends one)
             "is_admin": is_admin,
             "is_owner": False,
             "is_bot": False,

@@ -222,8 +222,9 @@ def study_group(hooks: Hooks) -> app_commands.Group:
         start_date="First day, YYYY-MM-DD (default: the next possible day)",
         every="Meeting weekday (default: monday)",
         at="Meeting time, HH:MM (default: 18:00)",
-        tz="Time zone, e.g. Europe/Berlin (default: UTC)",
+        tz="Time zone, e.g. Europe/Berlin (default: the group's last, else UTC)",
         pace="Units per session (default: 1)",
+        now="Begin the first session at once (instead of a start day)",
     )
     @app_commands.rename(start_date="from")
     @app_commands.choices(every=[app_commands.Choice(name=d, value=d) for d in WEEKDAYS])
@@ -236,11 +237,13 @@ def study_group(hooks: Hooks) -> app_commands.Group:
         at: str | None = None,
         tz: str | None = None,
         pace: app_commands.Range[int, 1, 20] | None = None,
+        now: bool = False,
     ) -> None:
         await run(
             interaction,
             "start",
             syllabus,
+            *(("now",) if now else ()),
             *(("from", start_date) if start_date else ()),
             *(("every", every.value) if every else ()),
             *(("at", at) if at else ()),

@@ -50,6 +50,7 @@ def person_from_user(user: Mapping[str, Any]) -> Person:
         user_id=user["id"],
         name=str(name),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        timezone=str(user.get("tz") or ""),
     )
 
 

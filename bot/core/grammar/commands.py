@@ -96,7 +96,7 @@ class Reminders:
 
 @dataclass(frozen=True)
 class Start:
-    """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
+    """``/study start <syllabus> [from ...|now] [every ... at ...] [tz ...] [pace n]``."""
 
     syllabus_id: str
     start: str | None = None
@@ -104,6 +104,7 @@ class Start:
     time: str | None = None
     timezone: str | None = None
     pace: int | None = None
+    now: bool = False  # the first session begins at once
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,8 @@ def _start(name: str, rest: str, args: list[str]) -> Command:
         word = options.pop(0).lower()
         if word == "from" and options:
             found["start"] = options.pop(0)
+        elif word == "now":
+            found["now"] = "yes"
         elif word == "every" and len(options) >= 3 and options[1].lower() == "at":
             found["weekday"], _, found["time"] = options.pop(0), options.pop(0), options.pop(0)
         elif word == "every" and options:
@@ -192,7 +194,10 @@ def _start(name: str, rest: str, args: list[str]) -> Command:
         else:
             raise _error(name, f"I don't understand `{word}` here.")
     pace = int(found.pop("pace")) if "pace" in found else None
-    return Start(syllabus_id, pace=pace, **found)
+    now = found.pop("now", "") == "yes"
+    if now and "start" in found:
+        raise _error(name, "Say `from YYYY-MM-DD` or `now`, not both.")
+    return Start(syllabus_id, pace=pace, now=now, **found)
 
 
 def _plan(name: str, rest: str, args: list[str]) -> Command:

@@ -46,9 +46,9 @@ SPECS: dict[str, Spec] = {
     ),
     "organizers": Spec("/study organizers", "who the group's organizers are"),
     "start": Spec(
-        "/study start <syllabus-id> [from YYYY-MM-DD] [every <weekday> at HH:MM] "
+        "/study start <syllabus-id> [from YYYY-MM-DD|now] [every <weekday> at HH:MM] "
         "[tz <Area/City>] [pace <n>]",
-        "start reading a syllabus in this channel",
+        "start reading a syllabus in this channel (`now`: the first session begins at once)",
         organizer_only=True,
     ),
     "plan": Spec("/study plan <schedule-file-name>", "start from a file in schedules/", True),

@@ -82,6 +82,19 @@ def _start_date_problem(start: date, today: date) -> str | None:
     return None
 
 
+async def _usual_rhythm(ctx: Context, group: Group) -> dict[str, str]:
+    """What a start leaves unsaid: the day, time and zone of the group's last run (a group
+    that stopped and starts the next book keeps its evening), else Monday 18:00 in the zone of
+    the organizer's profile where the platform says it (Slack does), else UTC."""
+    last = await runs.latest_run(ctx.db, group)
+    if last is not None:
+        kept = {key: str(last.schedule[key]) for key in DEFAULT_SCHEDULE if key in last.schedule}
+        return kept | ({"time": kept["time"][:5]} if "time" in kept else {})  # stored HH:MM:SS
+    profile = ctx.who.timezone
+    zone = profile if profile and zone_problem(profile) is None else DEFAULT_SCHEDULE["timezone"]
+    return {**DEFAULT_SCHEDULE, "timezone": zone}
+
+
 async def start(ctx: Context, command: grammar.Start) -> Reply:
     """``/study start <syllabus> [from ...] [every ... at ...] [tz ...] [pace n]``."""
     if command.timezone and (problem := zone_problem(command.timezone)):
@@ -93,7 +106,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
     fields: dict[str, Any] = {
         "syllabus": syllabus.id,
         "start": command.start or "2000-01-03",  # replaced by today below
-        **DEFAULT_SCHEDULE,
+        **await _usual_rhythm(ctx, group),
         **{key: value for key, value in given.items() if value},
     }
     if command.pace:
@@ -102,7 +115,9 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
     today = ctx.now.astimezone(spec.zone).date()
     if command.start and (problem := _start_date_problem(spec.start, today)):
         raise Refusal(problem)
-    if not command.start:
+    if command.now:  # the first session begins at once, the rhythm holds from the next
+        spec = spec.model_copy(update={"start": today, "first_session": ctx.now})
+    elif not command.start:
         spec = runs.first_future_start(syllabus, spec.model_copy(update={"start": today}), ctx.now)
     _run, meetings = await runs.start_run(
         ctx.db,
@@ -113,10 +128,12 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
         now=ctx.now,
         source="content",
     )
-    if meetings[0].starts_at <= ctx.now:
+    if meetings[0].starts_at <= ctx.now and not command.now:
         raise Refusal(
             "That first session would already have started; choose a later start or time."
         )
+    if command.now:  # its kickoff and threads go out with this command, not at the next tick
+        ctx.outbox.extend(await runs.due_posts(ctx.db, meetings[0], ctx.now))
     return run_replies.started(syllabus, spec, meetings, ephemeral=False)
 
 
@@ -138,20 +155,25 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
         )
     except DataFileError as problems:
         raise Refusal(f"That schedule has problems:\n{problems}") from None
-    if loaded.meetings[0].starts_at <= ctx.now:
-        raise Refusal(
-            f"`{path.name}` starts on {loaded.spec.start}, which has passed. Edit its `start:` first."
+    spec, moved_from = loaded.spec, None
+    if loaded.meetings[0].starts_at <= ctx.now:  # a file from an earlier term: its rhythm holds
+        moved_from = (path.name, spec.start)
+        today = ctx.now.astimezone(spec.zone).date()
+        spec = runs.first_future_start(
+            loaded.syllabus, spec.model_copy(update={"start": today}), ctx.now
         )
     _run, meetings = await runs.start_run(
         ctx.db,
         group=group,
         syllabus=loaded.syllabus,
-        spec=loaded.spec,
+        spec=spec,
         organizer=organizer,
         now=ctx.now,
         source=str(path),
     )
-    return run_replies.started(loaded.syllabus, loaded.spec, meetings, ephemeral=False)
+    return run_replies.started(
+        loaded.syllabus, spec, meetings, ephemeral=False, moved_from=moved_from
+    )
 
 
 async def _organizers_run(ctx: Context) -> Run:

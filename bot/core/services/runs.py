@@ -219,6 +219,14 @@ async def start_run(
     return run, meetings
 
 
+async def due_posts(db: AsyncSession, meeting: Meeting, now: datetime) -> list[Delivery]:
+    """The posts of ``meeting`` already due (a session begun at once: its kickoff, threads)."""
+    found = await db.scalars(
+        select(Delivery).where(Delivery.meeting_id == meeting.id, Delivery.due_at <= now)
+    )
+    return list(found)
+
+
 async def _kicked_off(db: AsyncSession, meeting: Meeting) -> bool:
     status = await db.scalar(
         select(Delivery.status).where(
