@@ -68,3 +68,62 @@ def test_a_schedule_file_whose_start_has_passed_starts_on_the_next_session_day(
     out = flat(completed.stdout)
     assert "`mml-berlin-mondays.yaml` starts on Mon 05 Oct 2026, which has passed" in out
     assert "The first one is Mon 07 Dec 2026, 18:30 CET" in out
+
+
+MONDAYS = "/study start mml every monday at 18:00 tz Europe/Berlin"
+
+
+def test_reschedule_moves_the_sessions_to_come_and_tells_the_group(tmp_path: Path) -> None:
+    completed = console(
+        tmp_path,
+        MONDAYS,
+        "/study reschedule every wednesday at 19:30",
+        "/study reschedule tz Mars/Olympus",
+        "/study reschedule",
+        args=("--as", "alice", "--start-at", THURSDAY),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    assert "New time: every Wednesday at 19:30 (Europe/Berlin)" in out
+    assert "Week 1: Wed 11 Mar 2026, 19:30 CET: Introduction and Motivation [mml-01]" in out
+    assert "Week 4: Wed 01 Apr 2026, 19:30 CEST: Matrix Decompositions [mml-04]" in out
+    assert "unknown time zone 'Mars/Olympus'" in out  # refused, plainly
+    assert "Say what changes" in out
+
+
+def test_a_break_and_public_holidays_move_later_sessions_back(tmp_path: Path) -> None:
+    completed = console(
+        tmp_path,
+        MONDAYS,  # Mondays from 9 March; 6 April 2026 is Easter Monday in Germany
+        "/study break 2026-03-16 2026-03-23",
+        "/study holidays DE",
+        "/study holidays XX",
+        "/study break 2026-03-01 2026-03-02",
+        args=("--as", "alice", "--start-at", THURSDAY),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    assert "A break from Mon 16 Mar to Mon 23 Mar 2026" in out
+    assert "Week 4: Mon 30 Mar 2026, 18:00 CEST: Linear Algebra [mml-02]" in out
+    assert "No session on public holidays in DE: Mon 06 Apr 2026 (Easter Monday)" in out
+    assert "Mon 13 Apr 2026, 18:00 CEST: Analytic Geometry [mml-03]" in out
+    assert "I know no public holidays for `XX`" in out
+    assert "That break ended on 2026-03-02, which has passed" in out
+
+
+def test_unskip_gives_a_skipped_week_its_session_back(tmp_path: Path) -> None:
+    completed = console(
+        tmp_path,
+        MONDAYS,
+        "/study skip",
+        "/study unskip",
+        "/study unskip",
+        args=("--as", "alice", "--start-at", THURSDAY),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    assert "Skipped a week" in out
+    assert "The week of Mon 09 Mar 2026 has its session again" in out
+    back = out.split("has its session again")[1]
+    assert "Week 1: Mon 09 Mar 2026, 18:00 CET: Introduction and Motivation" in back
+    assert "No skipped week lies ahead, so there is nothing to undo." in out

@@ -67,6 +67,11 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Resume: Audience.ORGANIZER,
     grammar.Skip: Audience.ORGANIZER,
     grammar.Stop: Audience.ORGANIZER,
+    grammar.Reschedule: Audience.ORGANIZER,
+    grammar.Break: Audience.ORGANIZER,
+    grammar.Holidays: Audience.ORGANIZER,
+    grammar.Unskip: Audience.ORGANIZER,
+    grammar.MeetAt: Audience.ORGANIZER,
     grammar.Organizer: Audience.ORGANIZER,
     # The check-ins are the organizers'; the calendar is every member's.
     grammar.Export: lambda c: Audience.ORGANIZER if c.format == "csv" else Audience.MEMBER,

@@ -107,7 +107,13 @@ async def _kickoff(db: AsyncSession, it: Row) -> Composed:
         total=len(await runs.meetings_of(db, it.run)),
         zone=it.run.timezone,
     )
-    return Composed(outgoing=ToChannel(message))
+    return Composed(outgoing=ToChannel(_with_place(message, it.run)))
+
+
+def _with_place(message: Message, run: Run) -> Message:
+    """A kickoff or nudge with the group's meeting link or room (``/study meeting``)."""
+    spec = runs.spec_of(run)
+    return posts.where_we_meet(message, link=spec.link, place=spec.place)
 
 
 async def _question(db: AsyncSession, it: Row) -> Composed | None:
@@ -161,7 +167,7 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
         members=len(nudged),
         opted_out=len(members) - len(nudged),
     )
-    return Composed(outgoing=ToChannel(message), follow_ups=direct)
+    return Composed(outgoing=ToChannel(_with_place(message, it.run)), follow_ups=direct)
 
 
 async def _reminder_dm(db: AsyncSession, it: Row) -> Composed:

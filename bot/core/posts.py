@@ -197,6 +197,20 @@ def reminder(*, meeting: Meeting, missing: int, members: int, opted_out: int = 0
     return Message(text=text, blocks=(Paragraph(text),))
 
 
+def where_we_meet(message: Message, *, link: str, place: str) -> Message:
+    """``message`` (a kickoff, a nudge) with where the group meets, when an organizer set it."""
+    parts = [f"Where: {defuse(place)}" if place else "", f"Join: {link}" if link else ""]
+    line = " · ".join(p for p in parts if p)
+    if not line:
+        return message
+    return Message(
+        text=f"{message.text} {line}",
+        blocks=(*message.blocks, Paragraph(line)),
+        attachments=message.attachments,
+        labels=message.labels,
+    )
+
+
 def reminder_dm(*, meeting: Meeting, channel_hint: str) -> Message:
     """The mid-week nudge for a member who asked for DMs."""
     text = (

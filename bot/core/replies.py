@@ -59,6 +59,11 @@ ORGANIZER_ACTIONS = {
     "skip": "skip a week",
     "stop": "stop the syllabus",
     "organizer": "change organizers",
+    "reschedule": "move the sessions",
+    "break": "add a break",
+    "holidays": "skip public holidays",
+    "unskip": "undo a skip",
+    "meeting": "set where the group meets",
     "export": "export the group's check-ins",
 }
 BUTTON_NOT_VALID = (

@@ -159,3 +159,74 @@ def resumed(skipped: list[tuple[str, Meeting]]) -> str:
             names.append(SKIPPABLE[DeliveryKind(kind)])
     what = "; ".join(f"the {' and '.join(n)} of “{t}”" for t, n in by_meeting.items())
     return f"Resumed. These came due while the group was paused and were skipped: {what}. The next sessions:"
+
+
+# --- changing a running group's meetings (bot.core.handlers.meetings) ---------------------------
+
+NOTHING_TO_MOVE = "Every session of this run has begun: there is nothing left to move."
+NOTHING_TO_UNSKIP = "No skipped week lies ahead, so there is nothing to undo."
+LINK_REFUSED = (
+    "A meeting link starts with https://, e.g. "
+    "`/study meeting link https://meet.example.org/linear-algebra`."
+)
+
+
+def rescheduled(spec: ScheduleSpec) -> str:
+    """The notice's heading after ``/study reschedule``."""
+    return (
+        f"New time: every {spec.weekday.title()} at {spec.time:%H:%M} ({spec.timezone}). "
+        "Sessions already begun stay as they were. The next sessions:"
+    )
+
+
+def break_added(start: date, end: date) -> str:
+    """The notice's heading after ``/study break``."""
+    days = (
+        f"on {start:%a %d %b %Y}" if start == end else f"from {start:%a %d %b} to {end:%a %d %b %Y}"
+    )
+    return f"A break {days}: no session then, and later sessions move back. The next sessions:"
+
+
+def break_backwards(start: date, end: date) -> str:
+    """``/study break`` with its days the wrong way round."""
+    return (
+        f"The break would end ({end}) before it starts ({start}). Give the first day, then the "
+        f"last: `/study break {end} {start}`."
+    )
+
+
+def break_past(end: date) -> str:
+    """``/study break`` entirely in the past."""
+    return f"That break ended on {end}, which has passed; give days still to come."
+
+
+def unknown_country(code: str) -> str:
+    """``/study holidays`` with a code the holidays tables do not know."""
+    return (
+        f"I know no public holidays for `{code}`. Give a two-letter country code, e.g. "
+        "`/study holidays DE`, `/study holidays US` or `/study holidays IN`."
+    )
+
+
+def no_holiday_hit(code: str) -> str:
+    """``/study holidays``: no session falls on one."""
+    return f"No session still to come falls on a public holiday in {code}; nothing changed."
+
+
+def holidays_skipped(code: str, skipped: dict[date, str]) -> str:
+    """The notice's heading after ``/study holidays``."""
+    days = "; ".join(f"{day:%a %d %b %Y} ({name})" for day, name in sorted(skipped.items()))
+    return f"No session on public holidays in {code}: {days}. Later sessions move back. Next:"
+
+
+def unskipped(day: date) -> str:
+    """The notice's heading after ``/study unskip``."""
+    return (
+        f"The week of {day:%a %d %b %Y} has its session again; later sessions move forward. Next:"
+    )
+
+
+def meeting_set(what: str, value: str) -> str:
+    """The notice after ``/study meeting link|place``."""
+    shown = value if what == "link" else f"“{defuse(value)}”"
+    return f"We meet at {shown} from now on: each kickoff and reminder shows it."

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -195,6 +196,17 @@ def _started_now(spec: ScheduleSpec, days: Iterator[date]) -> Iterator[date]:
             yield day
 
 
+def _rhythm_from(spec: ScheduleSpec, days: Iterator[date]) -> Iterator[date]:
+    """Days for a rescheduled run: the rhythm's days from ``start`` carry the sessions from
+    ``spec.from_session`` on; the sessions before it (already held, never moved again) get the
+    weeks before, so that week numbers run on."""
+    upcoming = list(islice(days, MAX_MEETINGS))
+    first = upcoming[0] if upcoming else spec.start
+    for back in range(spec.from_session, 0, -1):
+        yield first - timedelta(days=7 * back)
+    yield from upcoming
+
+
 def _first_session(spec: ScheduleSpec, following: datetime | None) -> dict[str, datetime]:
     """The times of a session begun at once: its reminder and summary at their usual offsets
     from now, each before the next session (and the reminder before the summary)."""
@@ -216,6 +228,8 @@ def plan_calendar(
     days = meeting_days(spec, skipped=skipped)
     if spec.first_session is not None:
         days = _started_now(spec, days)
+    if spec.from_session:  # rescheduled: earlier sessions were held on an earlier rhythm
+        days = _rhythm_from(spec, days)
     meetings = []
     first: date | None = None
     for index, (parts, day) in enumerate(zip(contents[:MAX_MEETINGS], days, strict=False)):

@@ -199,6 +199,11 @@ class ScheduleSpec(_Model):
     # `/study start ... now`: the first session begins at this instant (its kickoff at once);
     # the others keep the weekly rhythm, from the first slot at least FIRST_SESSION_LEAD later.
     first_session: AwareDatetime | None = None
+    # `/study reschedule`: the rhythm above begins at `start` with this session (0-based);
+    # the ones before it were held on an earlier rhythm.
+    from_session: int = Field(default=0, ge=0, le=1000)
+    link: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
     @field_validator("start")
     @classmethod

@@ -168,3 +168,24 @@ async def test_start_dates_far_ahead_and_zone_abbreviations_are_refused(harness:
         assert "daylight saving" in refusal and "`tz Europe/Berlin`" in refusal, zone
     assert await count(harness, Run) == 0
     assert "Starting" in text(await harness.chat.command("start mml tz UTC", by="ada"))
+
+
+async def test_the_meeting_link_and_place_show_in_each_kickoff_and_nudge(
+    harness: Harness,
+) -> None:
+    await harness.chat.command(START, by="ada")
+    await harness.chat.command("join", by="bob")
+    assert "starts with https://" in text(
+        await harness.chat.command("meeting link meet.example.org/mml", by="ada")
+    )
+    refused = text(await harness.chat.command("meeting place Room 4", by="bob"))
+    assert "Only organizers can set where the group meets" in refused, refused
+    notice = await harness.chat.command("meeting link https://meet.example.org/mml", by="ada")
+    assert notice is not None and not notice.ephemeral  # the group is told
+    await harness.chat.command("meeting place Library, room 4 @here", by="ada")
+    await harness.run_for(timedelta(days=8), step=timedelta(hours=6))
+    posts = [p.text for p in harness.chat.channel_posts()]
+    kickoff = next(p for p in posts if p.startswith("Week 1"))
+    nudge = next(p for p in posts if "Mid-week" in p)
+    for post in (kickoff, nudge):
+        assert "Where: Library, room 4 @\u200bhere · Join: https://meet.example.org/mml" in post

@@ -17,6 +17,8 @@ from bot.core.grammar import MAX_TEXT, REMINDER_MODES, SPECS
 from bot.core.models import Place
 from bot.core.ports import Catalog, Suggestion
 
+# The commands declared under `/study meeting` (Discord allows 25 subcommands under /study).
+UNDER_MEETING = ("reschedule", "break", "holidays", "unskip")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHECKIN_CHOICES = [
     app_commands.Choice(name="Done: I read it all", value="done"),
@@ -103,13 +105,18 @@ def study_group(hooks: Hooks) -> app_commands.Group:
 
     # --- everyone -------------------------------------------------------------------------------
 
+    async def command_names(
+        interaction: discord.Interaction, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        # Offered as typed: there are more commands than the 25 choices Discord allows.
+        found = [name for name in SPECS if typed.strip().lower() in name]
+        return [app_commands.Choice(name=name, value=name) for name in found[:25]]
+
     @study.command(name="help", description=summary("help"))
     @app_commands.describe(command="Explain one command")
-    @app_commands.choices(command=[app_commands.Choice(name=n, value=n) for n in SPECS])
-    async def help_(
-        interaction: discord.Interaction, command: app_commands.Choice[str] | None = None
-    ) -> None:
-        await run(interaction, "help", command.value if command else None)
+    @app_commands.autocomplete(command=command_names)
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
+        await run(interaction, "help", command)
 
     @study.command(name="join", description=summary("join"))
     async def join(interaction: discord.Interaction) -> None:
@@ -256,6 +263,63 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     @app_commands.autocomplete(schedule=schedules)
     async def plan(interaction: discord.Interaction, schedule: str) -> None:
         await run(interaction, "plan", schedule)
+
+    # Discord allows 25 subcommands under /study: the changes to a running group's meetings
+    # share one group, `/study meeting reschedule|break|holidays|unskip|link|place`.
+    meeting = app_commands.Group(
+        name="meeting",
+        description="Organizers: change when and where the group meets",
+        parent=study,
+        guild_only=True,
+    )
+
+    @meeting.command(name="reschedule", description=summary("reschedule"))
+    @app_commands.describe(
+        every="New meeting weekday", at="New meeting time, HH:MM", tz="New time zone"
+    )
+    @app_commands.choices(every=[app_commands.Choice(name=d, value=d) for d in WEEKDAYS])
+    @app_commands.autocomplete(tz=zones)
+    async def reschedule(
+        interaction: discord.Interaction,
+        every: app_commands.Choice[str] | None = None,
+        at: str | None = None,
+        tz: str | None = None,
+    ) -> None:
+        await run(
+            interaction,
+            "reschedule",
+            *(("every", every.value) if every else ()),
+            *(("at", at) if at else ()),
+            *(("tz", tz) if tz else ()),
+        )
+
+    @meeting.command(name="break", description=summary("break"))
+    @app_commands.describe(first="First day, YYYY-MM-DD", last="Last day (default: the first)")
+    async def break_(interaction: discord.Interaction, first: str, last: str | None = None) -> None:
+        await run(interaction, "break", first, *((last,) if last else ()))
+
+    @meeting.command(name="holidays", description=summary("holidays"))
+    @app_commands.describe(country="A two-letter country code, e.g. DE, US, IN")
+    async def holidays(interaction: discord.Interaction, country: str) -> None:
+        await run(interaction, "holidays", country)
+
+    @meeting.command(name="unskip", description=summary("unskip"))
+    async def unskip(interaction: discord.Interaction) -> None:
+        await run(interaction, "unskip")
+
+    @meeting.command(name="link", description="The call's link, shown in kickoffs and reminders")
+    @app_commands.describe(url="https://...")
+    async def meeting_link(
+        interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]
+    ) -> None:
+        await run(interaction, "meeting", "link", url)
+
+    @meeting.command(name="place", description="Where the group meets in person")
+    @app_commands.describe(where="A room, an address")
+    async def meeting_place(
+        interaction: discord.Interaction, where: app_commands.Range[str, 1, 200]
+    ) -> None:
+        await run(interaction, "meeting", "place", where)
 
     @study.command(name="pause", description=summary("pause"))
     async def pause(interaction: discord.Interaction) -> None:

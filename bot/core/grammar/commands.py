@@ -108,6 +108,43 @@ class Start:
 
 
 @dataclass(frozen=True)
+class Reschedule:
+    """``/study reschedule [every <weekday>] [at HH:MM] [tz <zone>]``."""
+
+    weekday: str | None = None
+    time: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Break:
+    """``/study break <from> [<to>]``: no session on those days."""
+
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Holidays:
+    """``/study holidays <country-code>``: no session on its public holidays."""
+
+    country: str
+
+
+@dataclass(frozen=True)
+class Unskip:
+    """``/study unskip``: undo the latest skip still ahead."""
+
+
+@dataclass(frozen=True)
+class MeetAt:
+    """``/study meeting link <url>`` or ``/study meeting place <text>``."""
+
+    what: Literal["link", "place"]
+    value: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """``/study plan <schedule-file>``."""
 
@@ -172,6 +209,11 @@ Command = (
     | SyllabusShow
     | Reminders
     | Start
+    | Reschedule
+    | Break
+    | Holidays
+    | Unskip
+    | MeetAt
     | Plan
     | Pause
     | Resume

@@ -12,13 +12,16 @@ from typing import Literal
 from bot.core.errors import CommandError
 from bot.core.grammar.commands import (
     Ask,
+    Break,
     CheckIn,
     Command,
     Export,
     Help,
+    Holidays,
     Join,
     Leave,
     Me,
+    MeetAt,
     Organizer,
     Organizers,
     Pause,
@@ -26,6 +29,7 @@ from bot.core.grammar.commands import (
     Progress,
     Questions,
     Reminders,
+    Reschedule,
     Resolve,
     Resume,
     ShowSchedule,
@@ -35,6 +39,7 @@ from bot.core.grammar.commands import (
     SyllabusList,
     SyllabusShow,
     Tex,
+    Unskip,
 )
 from bot.core.grammar.specs import SPECS, usage
 
@@ -200,6 +205,41 @@ def _start(name: str, rest: str, args: list[str]) -> Command:
     return Start(syllabus_id, pace=pace, now=now, **found)
 
 
+def _reschedule(name: str, rest: str, args: list[str]) -> Command:
+    found: dict[str, str] = {}
+    options = list(args)
+    while options:
+        word = options.pop(0).lower()
+        key = {"every": "weekday", "at": "time", "tz": "timezone"}.get(word)
+        if key is None or not options:
+            raise _error(name, f"I don't understand `{word}` here.")
+        found[key] = options.pop(0)
+    if not found:
+        raise _error(name, "Say what changes: `every <weekday>`, `at HH:MM` or `tz <Area/City>`.")
+    return Reschedule(**found)
+
+
+def _break(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) not in (1, 2):
+        raise _error(
+            name, "Give the first and last day, e.g. `/study break 2026-12-21 2027-01-03`."
+        )
+    return Break(args[0], args[-1])
+
+
+def _holidays(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) != 1:
+        raise _error(name, "Give one country code, e.g. `/study holidays DE`.")
+    return Holidays(args[0])
+
+
+def _meeting(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) < 2 or args[0].lower() not in ("link", "place"):
+        raise _error(name, "Say `link <url>` or `place <where>`.")
+    what = args[0].lower()
+    return MeetAt(what, _free_text(name, rest.strip()[len(what) :].strip()))  # type: ignore[arg-type]
+
+
 def _plan(name: str, rest: str, args: list[str]) -> Command:
     if len(args) != 1:
         raise _error(name, "Name one schedule file, e.g. `/study plan mml-berlin-mondays`.")
@@ -235,6 +275,11 @@ _PARSERS: dict[str, Parser] = {
     "organizers": _no_args(Organizers()),
     "start": _start,
     "plan": _plan,
+    "reschedule": _reschedule,
+    "break": _break,
+    "holidays": _holidays,
+    "unskip": _no_args(Unskip()),
+    "meeting": _meeting,
     "pause": _no_args(Pause()),
     "resume": _no_args(Resume()),
     "skip": _no_args(Skip()),

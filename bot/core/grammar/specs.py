@@ -52,6 +52,27 @@ SPECS: dict[str, Spec] = {
         organizer_only=True,
     ),
     "plan": Spec("/study plan <schedule-file-name>", "start from a file in schedules/", True),
+    "reschedule": Spec(
+        "/study reschedule [every <weekday>] [at HH:MM] [tz <Area/City>]",
+        "move the sessions still to come to a new day, time or zone",
+        True,
+    ),
+    "break": Spec(
+        "/study break <YYYY-MM-DD> [<YYYY-MM-DD>]",
+        "no session from the first day to the last; later sessions move back",
+        True,
+    ),
+    "holidays": Spec(
+        "/study holidays <country-code>",
+        "no session on that country's public holidays (e.g. DE, US, IN)",
+        True,
+    ),
+    "unskip": Spec("/study unskip", "undo the latest skip still ahead", True),
+    "meeting": Spec(
+        "/study meeting link <url> | place <where>",
+        "where the group meets, shown in each kickoff and reminder",
+        True,
+    ),
     "pause": Spec("/study pause", "pause the run: no posts until resume", True),
     "resume": Spec("/study resume", "resume a paused run; later sessions move back", True),
     "skip": Spec("/study skip", "no session next week; the rest shifts by a week", True),

@@ -9,7 +9,15 @@ from typing import Any
 
 from bot.core import grammar
 from bot.core.context import Context
-from bot.core.handlers import checkins, membership, questions, reports, runs, syllabi
+from bot.core.handlers import (
+    checkins,
+    meetings,
+    membership,
+    questions,
+    reports,
+    runs,
+    syllabi,
+)
 from bot.core.models import ActionEvent, Reply
 
 Handler = Callable[[Context, Any], Awaitable[Reply | None]]
@@ -36,6 +44,11 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.Resume: runs.resume,
     grammar.Skip: runs.skip,
     grammar.Stop: runs.stop,
+    grammar.Reschedule: meetings.reschedule,
+    grammar.Break: meetings.add_break,
+    grammar.Holidays: meetings.holidays,
+    grammar.Unskip: meetings.unskip,
+    grammar.MeetAt: meetings.meet_at,
     grammar.Organizer: membership.organizer,
     grammar.Export: reports.export,
 }

@@ -34,7 +34,8 @@ async def _may_start(ctx: Context, group: Group) -> Member:
     return member
 
 
-def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:
+def validated_spec(fields: dict[str, Any], *, usage: str = "start") -> ScheduleSpec:
+    """The schedule ``fields`` describe; a refusal in plain words (with ``usage``'s line)."""
     from pydantic import ValidationError  # pydantic: on first use, not at start
 
     from bot.domain.explain import Found, clean_loc, explain
@@ -58,7 +59,7 @@ def _validated_spec(fields: dict[str, Any]) -> ScheduleSpec:
             )
             for e in error.errors(include_url=False)
         )
-        raise Refusal(f"I can't use that schedule: {problems}. {grammar.usage('start')}") from None
+        raise Refusal(f"I can't use that schedule: {problems}. {grammar.usage(usage)}") from None
 
 
 def zone_problem(name: str) -> str | None:
@@ -111,7 +112,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
     }
     if command.pace:
         fields["pace"] = {"units_per_session": command.pace}
-    spec = _validated_spec(fields)
+    spec = validated_spec(fields)
     today = ctx.now.astimezone(spec.zone).date()
     if command.start and (problem := _start_date_problem(spec.start, today)):
         raise Refusal(problem)
@@ -181,7 +182,8 @@ async def _organizers_run(ctx: Context) -> Run:
     return await run_of(ctx, await group_here(ctx))
 
 
-async def _upcoming(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
+async def upcoming_notice(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
+    """``heading`` over the next five sessions: the notice after a change of dates."""
     following = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)[:5]
     return run_replies.schedule(
         following,
@@ -212,7 +214,7 @@ async def resume(ctx: Context, command: grammar.Resume) -> Reply:
     skipped = await runs.resume(ctx.db, run, ctx.now)
     meetings = {m.id: m for m in await runs.meetings_of(ctx.db, run)}
     heading = run_replies.resumed([(row.kind, meetings[row.meeting_id]) for row in skipped])
-    return await _upcoming(ctx, run, heading, ephemeral=False)
+    return await upcoming_notice(ctx, run, heading, ephemeral=False)
 
 
 async def skip(ctx: Context, command: grammar.Skip) -> Reply:
@@ -224,7 +226,7 @@ async def skip(ctx: Context, command: grammar.Skip) -> Reply:
     if await runs.skip_next(ctx.db, run, ctx.now) is None:
         raise Refusal("There is no session left to skip.")
     heading = "Skipped a week; everything after moves back. The next sessions:"
-    return await _upcoming(ctx, run, heading, ephemeral=False)
+    return await upcoming_notice(ctx, run, heading, ephemeral=False)
 
 
 async def stop(ctx: Context, command: grammar.Stop) -> Reply:
@@ -254,7 +256,7 @@ async def show_schedule(ctx: Context, command: grammar.ShowSchedule) -> Reply:
     """``/study schedule``: the next five meetings; ``all``: every one, breaks and the end."""
     run = await run_of(ctx, await group_here(ctx))
     if not command.everything:
-        return await _upcoming(ctx, run, "Coming up", ephemeral=True)
+        return await upcoming_notice(ctx, run, "Coming up", ephemeral=True)
     return run_replies.schedule_all(
         await runs.meetings_of(ctx.db, run),
         run.timezone,

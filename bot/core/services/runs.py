@@ -227,6 +227,11 @@ async def due_posts(db: AsyncSession, meeting: Meeting, now: datetime) -> list[D
     return list(found)
 
 
+async def not_begun(db: AsyncSession, run: Run) -> list[Meeting]:
+    """The sessions whose kickoff has not gone out: the ones a change of rhythm may move."""
+    return [m for m in await meetings_of(db, run) if not await _kicked_off(db, m)]
+
+
 async def _kicked_off(db: AsyncSession, meeting: Meeting) -> bool:
     status = await db.scalar(
         select(Delivery.status).where(
