@@ -127,3 +127,24 @@ def test_unskip_gives_a_skipped_week_its_session_back(tmp_path: Path) -> None:
     back = out.split("has its session again")[1]
     assert "Week 1: Mon 09 Mar 2026, 18:00 CET: Introduction and Motivation" in back
     assert "No skipped week lies ahead, so there is nothing to undo." in out
+
+
+def test_a_member_says_they_are_away_and_back(tmp_path: Path) -> None:
+    completed = console(
+        tmp_path,
+        MONDAYS,
+        "as bob",
+        "/study join",
+        "/study away until 2026-03-20",
+        "/study away until 2026-03-01",
+        "/study away 2027-12-01",
+        "/study back",
+        "/study back",
+        args=("--as", "alice", "--start-at", THURSDAY),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    assert "Away until Fri 20 Mar 2026: no nudges" in out and "your streak is kept" in out
+    assert "2026-03-01 has passed" in out
+    assert "more than a year away" in out
+    assert "Welcome back!" in out and "You are not away" in out

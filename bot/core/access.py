@@ -60,6 +60,8 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Me: Audience.MEMBER,
     grammar.ShowSchedule: Audience.MEMBER,
     grammar.Reminders: Audience.MEMBER,
+    grammar.Away: Audience.MEMBER,
+    grammar.Back: Audience.MEMBER,
     grammar.Organizers: Audience.MEMBER,
     grammar.Start: Audience.FOUNDER,
     grammar.Plan: Audience.FOUNDER,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -147,7 +148,10 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
     """The channel's nudge; members who asked for DMs each get a row of their own."""
     members = await groups.current_members(db, it.group)
     done = {c.member_id for c in await checkins.checkins_for(db, [it.meeting.id])}
-    nudged = [m for m in members if m.reminders != ReminderMode.OFF]  # "off": no nudge at all
+    day = it.meeting.starts_at.astimezone(ZoneInfo(it.run.timezone)).date()
+    nudged = [  # "off": no nudge at all; a member away that week is not nudged either
+        m for m in members if m.reminders != ReminderMode.OFF and not m.away_on(day)
+    ]
     missing = [m for m in nudged if m.id not in done]
     direct = tuple(
         {
@@ -165,7 +169,8 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
         meeting=it.meeting,
         missing=len(missing),
         members=len(nudged),
-        opted_out=len(members) - len(nudged),
+        opted_out=sum(1 for m in members if m.reminders == ReminderMode.OFF),
+        away=sum(1 for m in members if m.reminders != ReminderMode.OFF and m.away_on(day)),
     )
     return Composed(outgoing=ToChannel(_with_place(message, it.run)), follow_ups=direct)
 

@@ -171,9 +171,11 @@ def discussion_question(number: int, question: str, unit_title: str, unit_id: st
     )
 
 
-def reminder(*, meeting: Meeting, missing: int, members: int, opted_out: int = 0) -> Message:
+def reminder(
+    *, meeting: Meeting, missing: int, members: int, opted_out: int = 0, away: int = 0
+) -> Message:
     """The mid-week nudge in the channel: how many of the members who get it (``members``; not
-    the ``opted_out`` who turned it off) have not checked in."""
+    the ``opted_out`` who turned it off, nor the ``away``) have not checked in."""
     if members == 0:
         text = (
             f"Mid-week: nobody here gets the nudge for “{meeting.title}” "
@@ -193,6 +195,10 @@ def reminder(*, meeting: Meeting, missing: int, members: int, opted_out: int = 0
         text = (
             f"Mid-week nudge: {missing} of {members} {of} {verb} not checked in for “{meeting.title}” yet"
             f"{not_counted}. Use `/study checkin done|partial|behind`, or the buttons on this week's post."
+        )
+    if away:
+        text += (
+            f" ({plural(away, 'member')} away this week {'is' if away == 1 else 'are'} not nudged.)"
         )
     return Message(text=text, blocks=(Paragraph(text),))
 
@@ -232,6 +238,7 @@ def summary(
     fields = (
         *((CHECKIN_LABELS[status], str(count)) for status, count in tally.counts.items()),
         ("No check-in", str(tally.silent)),
+        *((("Away", str(tally.away)),) if tally.away else ()),
     )
     blocks: list[Block] = [Heading(title), Fields(fields)]
     if tally.streaks:  # names only in a view that shows them (bot.core.access)

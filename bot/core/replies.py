@@ -4,6 +4,7 @@ show state (progress, me, schedule, questions, syllabi). Posts to the channel ar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.core.models import (
@@ -162,6 +163,34 @@ def formula_preview(latex: str) -> Message:
     return Message(text=text, blocks=(Paragraph(text),))
 
 
+NOT_AWAY = (
+    "You are not away, so there is nothing to end. `/study away until YYYY-MM-DD` says you will be."
+)
+WELCOME_BACK = (
+    "Welcome back! From today your check-ins count again, and you get the nudges you chose."
+)
+
+
+def away_until(until: date) -> str:
+    """``/study away``: what it means."""
+    return (
+        f"Away until {until:%a %d %b %Y}: no nudges, and sessions without a check-in until then "
+        "count as away, not behind; your streak is kept. `/study back` ends it sooner."
+    )
+
+
+def away_in_the_past(until: date) -> str:
+    """``/study away`` with a day that has passed."""
+    return (
+        f"{until} has passed. Give the last day you will be away: `/study away until YYYY-MM-DD`."
+    )
+
+
+def away_too_long(latest: date) -> str:
+    """``/study away`` more than a year ahead."""
+    return f"That is more than a year away; give a day up to {latest}, or `/study leave` the group."
+
+
 def no_such_unit(unit: str, known: Sequence[str]) -> str:
     """A unit id that the group's syllabus does not have."""
     return (
@@ -205,6 +234,8 @@ def progress(tally: WeekTally, total: int, *, mine: Standing | None) -> Reply:
     meeting = tally.meeting
     fields = tuple((CHECKIN_LABELS[s], str(n)) for s, n in tally.counts.items())
     fields += (("No check-in", str(tally.silent)),)
+    if tally.away:
+        fields += (("Away", str(tally.away)),)
     blocks: list[Block] = [
         Paragraph(f"Session {meeting.index + 1} of {total}: {meeting.title}"),
         Fields(fields),

@@ -5,7 +5,7 @@ Timestamps are always timezone-aware UTC in Python, whatever the database keeps.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -119,6 +119,18 @@ class Member(Base):
     reminders: Mapped[str] = mapped_column(String(16), default=ReminderMode.CHANNEL)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
+    # `/study away until ...`: sessions on these days (in the group's zone) neither nudge the
+    # member nor count against them; `/study back` ends the absence today.
+    away_from: Mapped[date | None]
+    away_until: Mapped[date | None]
+
+    def away_on(self, day: date) -> bool:
+        """Whether the member said they are away on ``day``."""
+        return (
+            self.away_from is not None
+            and self.away_until is not None
+            and self.away_from <= day <= self.away_until
+        )
 
 
 class StoredSyllabus(Base):

@@ -38,6 +38,8 @@ EVERY_COMMAND = {
     "me": False,
     "schedule": False,
     "reminders dm": False,
+    "away until 2026-10-20": False,
+    "back": False,
     "organizers": False,
     "pause": False,
     "resume": False,

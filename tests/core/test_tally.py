@@ -110,3 +110,36 @@ async def test_a_stopped_run_counts_only_the_sessions_held_before_it_stopped(
     me = text(await harness.chat.command("me", by="bob"))
     assert my_streak(me) == 2 and "Week 3" not in me
     assert "This syllabus was stopped on" in me
+
+
+def test_a_week_away_without_a_check_in_is_passed_over() -> None:
+    assert streak([DONE, None, DONE], last_open=False, away=frozenset({1})) == 2
+    assert streak([DONE, None, None], last_open=False, away=frozenset({1})) == 0
+    assert streak([DONE, BEHIND, DONE], last_open=True, away=frozenset({1})) == 1  # said behind
+
+
+async def test_away_members_are_not_nudged_not_behind_and_keep_their_streak(
+    harness: Harness,
+) -> None:
+    await started(harness)  # Mon 5 Oct, 19:00 in Berlin
+    for name in ("bob", "cy"):
+        await harness.chat.command("checkin done", by=name)
+    await next_week(harness)  # the second session
+    assert "Away until Mon 26 Oct 2026" in text(
+        await harness.chat.command("away until 2026-10-26", by="bob")
+    )
+    assert "has passed" in text(await harness.chat.command("away until 2026-10-01", by="cy"))
+    await harness.chat.command("checkin done", by="cy")
+    progress = text(await harness.chat.command("progress", by="ada"))
+    assert "Away: 1" in progress and "No check-in: 1" in progress  # bob away, ada silent
+    await harness.run_for(timedelta(days=3), step=timedelta(hours=6))  # the mid-week nudge
+    nudge = [p.text for p in harness.chat.channel_posts() if "Mid-week" in p.text][-1]
+    assert "1 member away this week is not nudged" in nudge
+    assert my_streak(text(await harness.chat.command("me", by="bob"))) == 1  # kept, not lost
+    await next_week(harness)  # the third session: still away (until the 26th)
+    assert "Welcome back" in text(await harness.chat.command("back", by="bob"))
+    assert "not away" in text(await harness.chat.command("back", by="bob"))
+    await harness.chat.command("checkin done", by="bob")
+    assert my_streak(text(await harness.chat.command("me", by="bob"))) == 2  # weeks 1 and 3
+    summaries = [p.text for p in harness.chat.channel_posts() if "Weekly summary" in p.text]
+    assert "Away: 1" in summaries[1]  # week 2's summary counts bob as away

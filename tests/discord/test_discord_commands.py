@@ -76,6 +76,8 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     ),
     (("meeting", "place"), {"where": "Room 4"}, "meeting place Room 4", cmd.MeetAt),
     (("tex",), {"formula": "x^2"}, "tex x^2", cmd.Tex),
+    (("away",), {"until": "2026-12-20"}, "away until 2026-12-20", cmd.Away),
+    (("back",), {}, "back", cmd.Back),
     (("export",), {"format": "ical"}, "export ical", cmd.Export),
 ]
 

@@ -189,6 +189,15 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     async def reminders(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         await run(interaction, "reminders", mode.value)
 
+    @study.command(name="away", description=summary("away"))
+    @app_commands.describe(until="Your last day away, YYYY-MM-DD")
+    async def away(interaction: discord.Interaction, until: str) -> None:
+        await run(interaction, "away", "until", until)
+
+    @study.command(name="back", description=summary("back"))
+    async def back(interaction: discord.Interaction) -> None:
+        await run(interaction, "back")
+
     @study.command(name="organizers", description=summary("organizers"))
     async def organizers(interaction: discord.Interaction) -> None:
         await run(interaction, "organizers")

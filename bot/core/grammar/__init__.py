@@ -10,6 +10,8 @@ from __future__ import annotations
 from bot.core.errors import CommandError
 from bot.core.grammar.commands import (
     Ask,
+    Away,
+    Back,
     Break,
     CheckIn,
     Command,
@@ -58,6 +60,8 @@ __all__ = [
     "REMINDER_MODES",
     "SPECS",
     "Ask",
+    "Away",
+    "Back",
     "Break",
     "CheckIn",
     "Command",

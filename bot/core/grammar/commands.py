@@ -108,6 +108,18 @@ class Start:
 
 
 @dataclass(frozen=True)
+class Away:
+    """``/study away until YYYY-MM-DD``: no nudges, not counted against the member."""
+
+    until: str
+
+
+@dataclass(frozen=True)
+class Back:
+    """``/study back``: the absence ends today."""
+
+
+@dataclass(frozen=True)
 class Reschedule:
     """``/study reschedule [every <weekday>] [at HH:MM] [tz <zone>]``."""
 
@@ -208,6 +220,8 @@ Command = (
     | SyllabusList
     | SyllabusShow
     | Reminders
+    | Away
+    | Back
     | Start
     | Reschedule
     | Break

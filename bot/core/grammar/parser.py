@@ -12,6 +12,8 @@ from typing import Literal
 from bot.core.errors import CommandError
 from bot.core.grammar.commands import (
     Ask,
+    Away,
+    Back,
     Break,
     CheckIn,
     Command,
@@ -205,6 +207,13 @@ def _start(name: str, rest: str, args: list[str]) -> Command:
     return Start(syllabus_id, pace=pace, now=now, **found)
 
 
+def _away(name: str, rest: str, args: list[str]) -> Command:
+    words = args[1:] if args and args[0].lower() == "until" else args
+    if len(words) != 1:
+        raise _error(name, "Say until when, e.g. `/study away until 2026-12-20`.")
+    return Away(words[0])
+
+
 def _reschedule(name: str, rest: str, args: list[str]) -> Command:
     found: dict[str, str] = {}
     options = list(args)
@@ -276,6 +285,8 @@ _PARSERS: dict[str, Parser] = {
     "start": _start,
     "plan": _plan,
     "reschedule": _reschedule,
+    "away": _away,
+    "back": _no_args(Back()),
     "break": _break,
     "holidays": _holidays,
     "unskip": _no_args(Unskip()),

@@ -44,6 +44,11 @@ SPECS: dict[str, Spec] = {
         "/study reminders dm|channel|off",
         "the mid-week nudge as a DM, only in the channel, or not at all",
     ),
+    "away": Spec(
+        "/study away until YYYY-MM-DD",
+        "away until then: no nudges, not counted as behind, your streak kept",
+    ),
+    "back": Spec("/study back", "back from being away: from today you count again"),
     "organizers": Spec("/study organizers", "who the group's organizers are"),
     "start": Spec(
         "/study start <syllabus-id> [from YYYY-MM-DD|now] [every <weekday> at HH:MM] "

@@ -37,6 +37,8 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.SyllabusList: syllabi.list_them,
     grammar.SyllabusShow: syllabi.show,
     grammar.Reminders: membership.reminders,
+    grammar.Away: membership.away,
+    grammar.Back: membership.back,
     grammar.Organizers: membership.organizers,
     grammar.Start: runs.start,
     grammar.Plan: runs.plan,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
 from bot.core import grammar, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
@@ -9,7 +12,9 @@ from bot.core.handlers.lookup import group_here, own_membership
 from bot.core.models import MembershipEvent, Reply, say
 from bot.core.safety import defuse
 from bot.core.services import groups, runs
+from bot.domain.errors import InputError
 from bot.domain.states import ReminderMode, Role
+from bot.store.models import Group
 
 
 async def join(ctx: Context, command: grammar.Join) -> Reply:
@@ -75,6 +80,49 @@ async def reminders(ctx: Context, command: grammar.Reminders) -> Reply:
     member = await own_membership(ctx, group)
     member.reminders = ReminderMode(command.mode)
     return replies.reminders_set(ReminderMode(command.mode))
+
+
+AWAY_AT_MOST = timedelta(days=366)
+
+
+async def _today(ctx: Context, group: Group) -> date:
+    """Today in the group's zone (its last run's; UTC before any)."""
+    run = await runs.latest_run(ctx.db, group)
+    return ctx.now.astimezone(ZoneInfo(run.timezone if run else "UTC")).date()
+
+
+async def away(ctx: Context, command: grammar.Away) -> Reply:
+    """``/study away until YYYY-MM-DD``: from today until then, no nudges, and sessions
+    without a check-in count as away (not behind; the streak passes over them)."""
+    from bot.domain.dates import parse_date
+
+    group = await group_here(ctx)
+    member = await own_membership(ctx, group)
+    try:
+        until = parse_date(command.until)
+    except InputError as problem:
+        raise Refusal(f"{problem}. {grammar.usage('away')}") from None
+    today = await _today(ctx, group)
+    if until < today:
+        raise Refusal(replies.away_in_the_past(until))
+    if until > today + AWAY_AT_MOST:
+        raise Refusal(replies.away_too_long(today + AWAY_AT_MOST))
+    member.away_from, member.away_until = today, until
+    return say(replies.away_until(until))
+
+
+async def back(ctx: Context, command: grammar.Back) -> Reply:
+    """``/study back``: the absence ends; today's session counts again."""
+    group = await group_here(ctx)
+    member = await own_membership(ctx, group)
+    today = await _today(ctx, group)
+    if member.away_from is None or member.away_until is None or member.away_until < today:
+        raise Refusal(replies.NOT_AWAY)
+    if member.away_from >= today:  # away for nothing yet: forget it
+        member.away_from = member.away_until = None
+    else:
+        member.away_until = today - timedelta(days=1)
+    return say(replies.WELCOME_BACK)
 
 
 async def on_membership(ctx: Context, event: MembershipEvent) -> Reply | None:

@@ -10,14 +10,19 @@ can never disagree. The rule (also in the README, "How progress is counted"):
   or partial check-in. Behind ends it at once, even for the session being read. A session still
   open (the current one of a running group) with no check-in yet does not end it: the member
   can still check in.
+- A member who said they are away (``/study away until ...``) and has no check-in for a
+  session in that time is counted as *away*: not behind, not "no check-in", and their streak
+  passes over it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,18 +48,32 @@ def still_open(run: Run, meetings: list[Meeting], meeting: Meeting, now: datetim
     return run.status in OPEN_RUN and current is not None and current.id == meeting.id
 
 
-def streak(statuses: Sequence[CheckinStatus | None], *, last_open: bool) -> int:
+def streak(
+    statuses: Sequence[CheckinStatus | None],
+    *,
+    last_open: bool,
+    away: AbstractSet[int] = frozenset(),
+) -> int:
     """Consecutive done or partial sessions, back from the last of ``statuses`` (oldest
-    first). Behind ends the streak; an open last session without a check-in is passed over."""
-    count = 0
+    first). Behind ends the streak; an open last session without a check-in, and a session the
+    member was away for (``away``: positions in ``statuses``) without one, are passed over."""
+    count, last = 0, len(statuses) - 1
     for position, status in enumerate(reversed(statuses)):
         if status in COUNTS_FOR_STREAK:
             count += 1
-        elif position == 0 and status is None and last_open:
+        elif status is None and ((position == 0 and last_open) or last - position in away):
             continue
         else:
             break
     return count
+
+
+def away_from(member: Member, sessions: Sequence[Meeting], zone: str) -> frozenset[int]:
+    """The positions of the sessions ``member`` said they would be away for."""
+    local = ZoneInfo(zone)
+    return frozenset(
+        i for i, s in enumerate(sessions) if member.away_on(s.starts_at.astimezone(local).date())
+    )
 
 
 def _statuses(
@@ -72,6 +91,7 @@ class Standing:
     name: str
     status: CheckinStatus | None
     streak: int
+    away: bool = False  # no check-in, and away for the session: not counted against them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,10 +103,11 @@ class WeekTally:
     meeting: Meeting
     members: int
     counts: dict[CheckinStatus, int]
-    silent: int  # current members with no check-in for the meeting
+    silent: int  # current members with no check-in for the meeting (and not away)
     on_streak: int  # members whose streak is worth showing
     standings: tuple[Standing, ...]  # every current member, in the order they joined
     names_shown: bool = True
+    away: int = 0  # current members away for the meeting, with no check-in
 
     def _named(self, wanted: Sequence[Standing]) -> tuple[str, ...]:
         return tuple(s.name for s in wanted) if self.names_shown else ()
@@ -122,12 +143,15 @@ async def week_tally(
     standings = []
     for member in members:
         statuses = _statuses(member.id, sessions, rows)
+        away = away_from(member, sessions, run.timezone)
+        status = statuses[-1] if sessions and sessions[-1].id == meeting.id else None
         standings.append(
             Standing(
                 member_id=member.id,
                 name=member.display_name,
-                status=statuses[-1] if sessions and sessions[-1].id == meeting.id else None,
-                streak=streak(statuses, last_open=last_open),
+                status=status,
+                streak=streak(statuses, last_open=last_open, away=away),
+                away=status is None and bool(sessions) and len(sessions) - 1 in away,
             )
         )
     counts = Counter(s.status for s in standings if s.status is not None)
@@ -135,9 +159,10 @@ async def week_tally(
         meeting=meeting,
         members=len(members),
         counts={status: counts.get(status, 0) for status in CheckinStatus},
-        silent=sum(1 for s in standings if s.status is None),
+        silent=sum(1 for s in standings if s.status is None and not s.away),
         on_streak=sum(1 for s in standings if s.streak >= STREAK_WORTH_SHOWING),
         standings=tuple(standings),
+        away=sum(1 for s in standings if s.away),
     )
 
 
@@ -160,10 +185,11 @@ async def member_record(db: AsyncSession, run: Run, member: Member, now: datetim
         if c.member_id == member.id
     ]
     last_open = bool(sessions) and still_open(run, meetings, sessions[-1], now)
+    away = away_from(member, sessions, run.timezone)
     return Record(
         sessions=sessions,
         mine={c.meeting_id: c for c in rows},
-        streak=streak(_statuses(member.id, sessions, rows), last_open=last_open),
+        streak=streak(_statuses(member.id, sessions, rows), last_open=last_open, away=away),
     )
 
 
@@ -202,6 +228,7 @@ class SessionCount:
     meeting: Meeting
     counts: dict[CheckinStatus, int]
     silent: int
+    away: int = 0
 
 
 async def history(
@@ -212,15 +239,22 @@ async def history(
     sessions = [m for m in held(run, meetings, now) if m.index <= meeting.index]
     members = await groups.current_members(db, group)
     rows = await checkins.checkins_for(db, [m.id for m in sessions])
-    by_member = [_statuses(member.id, sessions, rows) for member in members]
+    by_member = [
+        (_statuses(member.id, sessions, rows), away_from(member, sessions, run.timezone))
+        for member in members
+    ]
     counted = []
     for position, session in enumerate(sessions):
-        shown = Counter(statuses[position] for statuses in by_member)
+        shown = Counter(statuses[position] for statuses, _ in by_member)
+        away = sum(
+            1 for statuses, gone in by_member if statuses[position] is None and position in gone
+        )
         counted.append(
             SessionCount(
                 meeting=session,
                 counts={status: shown.get(status, 0) for status in CheckinStatus},
-                silent=shown.get(None, 0),
+                silent=shown.get(None, 0) - away,
+                away=away,
             )
         )
     return counted
