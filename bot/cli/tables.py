@@ -166,10 +166,16 @@ def _caption(loaded: LoadedSchedule) -> str:
         "plan": "an explicit plan",
     }[pace.mode]
     first, last = meetings[0].local_start.date(), meetings[-1].local_start.date()
+    extras = [
+        f"a post {_offset(spec.remind_before)} before each session" if spec.remind_before else "",
+        f"meeting at {spec.place}" if spec.place else "",
+        f"joining at {spec.link}" if spec.link else "",
+    ]
+    said = "".join(f" Also: {e}." for e in extras if e)
     return (
         f"{len(meetings)} sessions, {first} to {last}, {how}. Every {spec.weekday.title()} at "
         f"{spec.time:%H:%M}; reminder {_offset(spec.reminder)} and summary {_offset(spec.summary)} "
-        f"after each kickoff; late posts are still sent up to {_offset(spec.grace)} late."
+        f"after each kickoff; late posts are still sent up to {_offset(spec.grace)} late.{said}"
     )
 
 

@@ -73,6 +73,7 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Break: Audience.ORGANIZER,
     grammar.Holidays: Audience.ORGANIZER,
     grammar.Unskip: Audience.ORGANIZER,
+    grammar.Remind: Audience.ORGANIZER,
     grammar.MeetAt: Audience.ORGANIZER,
     grammar.Organizer: Audience.ORGANIZER,
     # The check-ins are the organizers'; the calendar is every member's.

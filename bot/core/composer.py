@@ -295,6 +295,12 @@ async def _qa_formulas(db: AsyncSession, it: Row) -> Composed | None:
     return Composed(outgoing=ToReply(question.thread_ref, message), to_draw=to_draw)
 
 
+async def _soon(db: AsyncSession, it: Row) -> Composed:
+    before = runs.spec_of(it.run).remind_before or (it.meeting.starts_at - it.row.due_at)
+    message = posts.starting_soon(meeting=it.meeting, before=before)
+    return Composed(outgoing=ToChannel(_with_place(message, it.run)))
+
+
 COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.KICKOFF: _kickoff,
     DeliveryKind.QUESTION: _question,
@@ -307,6 +313,7 @@ COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.QA_EDIT: _qa_edit,
     DeliveryKind.QA_NOTE: _qa_note,
     DeliveryKind.QA_FORMULAS: _qa_formulas,
+    DeliveryKind.SOON: _soon,
 }
 
 

@@ -46,6 +46,9 @@ FIRST_BACK_OFF = timedelta(seconds=15)  # doubled after each failed attempt...
 LONGEST_BACK_OFF = timedelta(minutes=5)  # ...up to this
 KICKOFF_WAIT = timedelta(seconds=1)  # a thread whose kickoff is not out yet looks again after this
 DIRECT = (DeliveryKind.REMINDER_DM, DeliveryKind.NOTICE)  # rows that go to one member
+# Late rows organizers are not told about: a member's own, and a "starts soon" that is moot.
+UNNOTICED = (*DIRECT, DeliveryKind.SOON)
+NO_LEAD = timedelta(0)  # a "starts soon" post whose schedule no longer says how soon
 
 
 def back_off(attempts: int) -> timedelta:
@@ -167,7 +170,7 @@ class Deliverer:
         late_by_run: dict[int, list[Delivery]] = defaultdict(list)
         for row, outcome in (pair for run in outcomes for pair in run):
             report.add(outcome, delivery_key(row))
-            if outcome == Outcome.LATE and row.kind not in DIRECT:
+            if outcome == Outcome.LATE and row.kind not in UNNOTICED:
                 late_by_run[row.run_id].append(row)
         for run_id, rows in late_by_run.items():
             async with self.gate, self.sessionmaker.begin() as db:
@@ -313,7 +316,11 @@ class Deliverer:
                     "outcome": Outcome.MISSED,
                     "error": f"run {run.status}",
                 }
-        if now - row.due_at > runs.spec_of(run).grace:
+        spec = runs.spec_of(run)
+        if now - row.due_at > spec.grace:
+            return {"status": DeliveryStatus.MISSED, "outcome": Outcome.LATE, "error": "too late"}
+        # "Starts in 30 minutes" once the session has begun would be wrong, not just late.
+        if row.kind == DeliveryKind.SOON and now - row.due_at >= (spec.remind_before or NO_LEAD):
             return {"status": DeliveryStatus.MISSED, "outcome": Outcome.LATE, "error": "too late"}
         return None
 

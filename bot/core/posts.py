@@ -3,7 +3,7 @@ reminders, summaries, Q&A posts, notices. Answers to the member who acted are in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import (
@@ -200,6 +200,14 @@ def reminder(
         text += (
             f" ({plural(away, 'member')} away this week {'is' if away == 1 else 'are'} not nudged.)"
         )
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
+def starting_soon(*, meeting: Meeting, before: timedelta) -> Message:
+    """A while before a session (``remind_before``): it is about to begin."""
+    minutes = int(before.total_seconds() // 60)
+    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
+    text = f"Starting in {when}: Session {meeting.index + 1}, “{meeting.title}”."
     return Message(text=text, blocks=(Paragraph(text),))
 
 

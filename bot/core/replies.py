@@ -64,6 +64,7 @@ ORGANIZER_ACTIONS = {
     "break": "add a break",
     "holidays": "skip public holidays",
     "unskip": "undo a skip",
+    "remind": "set the reminder before sessions",
     "meeting": "set where the group meets",
     "export": "export the group's check-ins",
 }

@@ -4,7 +4,7 @@ schedule. Kept apart from ``replies`` (which holds every other answer) only for 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import Actions, Block, Bullets, Button, Heading, Message, Paragraph, Reply
@@ -230,3 +230,12 @@ def meeting_set(what: str, value: str) -> str:
     """The notice after ``/study meeting link|place``."""
     shown = value if what == "link" else f"“{defuse(value)}”"
     return f"We meet at {shown} from now on: each kickoff and reminder shows it."
+
+
+def reminder_before(before: timedelta | None) -> str:
+    """The notice after ``/study remind``."""
+    if before is None:
+        return "No more “starting soon” posts before sessions."
+    minutes = int(before.total_seconds() // 60)
+    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
+    return f"From now on, a post {when} before each session says it is about to begin."

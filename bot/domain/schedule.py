@@ -203,6 +203,7 @@ class ScheduleSpec(_Model):
     # the ones before it were held on an earlier rhythm.
     from_session: int = Field(default=0, ge=0, le=1000)
     link: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    remind_before: Duration | None = Field(default=None, description="before each session")
     place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
     @field_validator("start")
@@ -218,6 +219,20 @@ class ScheduleSpec(_Model):
     def _within_week(cls, value: timedelta) -> timedelta:
         if not timedelta(0) < value < timedelta(days=7):
             raise InputError("must be more than 0 and less than 7 days after the kickoff")
+        return value
+
+    @field_validator("link")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise InputError("a meeting link starts with https://")
+        return value
+
+    @field_validator("remind_before")
+    @classmethod
+    def _before_within_a_day(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(0) < value <= timedelta(days=1):
+            raise InputError("must be more than 0 and at most 1 day before the session")
         return value
 
     @field_validator("grace")

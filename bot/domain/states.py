@@ -63,6 +63,7 @@ class DeliveryKind(StrEnum):
     QA_EDIT = "qa_edit"  # the question's post, edited to show it resolved
     QA_NOTE = "qa_note"  # "resolved by ..." in the question's thread
     QA_FORMULAS = "qa_formulas"  # an answer's formulas, typeset in its thread (seq: its id)
+    SOON = "soon"  # "starts in 30 minutes", when the schedule has remind_before
 
 
 class DeliveryStatus(StrEnum):

@@ -35,6 +35,7 @@ from bot.core.grammar import (
     Plan,
     Progress,
     Questions,
+    Remind,
     Reminders,
     Reschedule,
     Resolve,
@@ -54,7 +55,7 @@ from bot.core.grammar import (
 
 ORGANIZER_COMMANDS = {
     *("start", "plan", "pause", "resume", "skip", "stop", "organizer"),
-    *("reschedule", "break", "holidays", "unskip", "meeting"),
+    *("reschedule", "break", "holidays", "unskip", "meeting", "remind"),
 }
 NO_ARGUMENT_COMMANDS = {
     "join": Join(),
@@ -94,6 +95,7 @@ ONE_OF_EACH = [
     ("break 2026-12-21 2027-01-03", Break("2026-12-21", "2027-01-03")),
     ("holidays DE", Holidays("DE")),
     ("unskip", Unskip()),
+    ("remind before 30m", Remind("30m")),
     ("away until 2026-10-20", Away("2026-10-20")),
     ("back", Back()),
     ("meeting place Room 4", MeetAt("place", "Room 4")),

@@ -49,6 +49,7 @@ EVERY_COMMAND = {
     "break 2026-12-21": False,
     "holidays DE": False,
     "unskip": False,
+    "remind before 30m": False,
     "meeting link https://meet.example.org/x": False,
     "organizer add bob": False,
     "export csv": False,

@@ -189,3 +189,24 @@ async def test_the_meeting_link_and_place_show_in_each_kickoff_and_nudge(
     nudge = next(p for p in posts if "Mid-week" in p)
     for post in (kickoff, nudge):
         assert "Where: Library, room 4 @\u200bhere · Join: https://meet.example.org/mml" in post
+
+
+async def test_a_post_before_each_session_when_organizers_ask_for_one(harness: Harness) -> None:
+    await harness.chat.command(START, by="ada")  # Mondays 18:30 in Berlin, from 5 October
+    await harness.chat.command("join", by="bob")
+    assert "at most 1 day" in text(await harness.chat.command("remind before 2d", by="ada"))
+    assert "Say `before 30m`" in text(await harness.chat.command("remind soon", by="ada"))
+    notice = await harness.chat.command("remind before 30m", by="ada")
+    assert notice is not None and not notice.ephemeral
+    assert "a post 30 minutes before each session" in text(notice)
+    await harness.chat.command("meeting link https://meet.example.org/mml", by="ada")
+    await harness.run_until(harness.clock.now() + timedelta(days=4, hours=5))  # Mon 18:01
+    said = [p for p in harness.chat.channel_posts() if p.text.startswith("Starting in")]
+    assert [p.text for p in said] == [
+        "Starting in 30 minutes: Session 1, “Introduction and Motivation”. "
+        "Join: https://meet.example.org/mml"
+    ]
+    assert said[0].at is not None and said[0].at.strftime("%H:%M") == "16:00"  # 18:00 Berlin
+    await harness.chat.command("remind off", by="ada")
+    await harness.run_until(harness.clock.now() + timedelta(days=8))
+    assert len([p for p in harness.chat.channel_posts() if p.text.startswith("Starting in")]) == 1

@@ -68,6 +68,8 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     (("meeting", "break"), {"first": "2026-12-21"}, "break 2026-12-21", cmd.Break),
     (("meeting", "holidays"), {"country": "DE"}, "holidays DE", cmd.Holidays),
     (("meeting", "unskip"), {}, "unskip", cmd.Unskip),
+    (("meeting", "remind"), {"before": "30m"}, "remind before 30m", cmd.Remind),
+    (("meeting", "remind"), {"before": "off"}, "remind off", cmd.Remind),
     (
         ("meeting", "link"),
         {"url": "https://meet.example.org/x"},

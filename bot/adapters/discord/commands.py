@@ -18,7 +18,7 @@ from bot.core.models import Place
 from bot.core.ports import Catalog, Suggestion
 
 # The commands declared under `/study meeting` (Discord allows 25 subcommands under /study).
-UNDER_MEETING = ("reschedule", "break", "holidays", "unskip")
+UNDER_MEETING = ("reschedule", "break", "holidays", "unskip", "remind")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHECKIN_CHOICES = [
     app_commands.Choice(name="Done: I read it all", value="done"),
@@ -315,6 +315,12 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     @meeting.command(name="unskip", description=summary("unskip"))
     async def unskip(interaction: discord.Interaction) -> None:
         await run(interaction, "unskip")
+
+    @meeting.command(name="remind", description=summary("remind"))
+    @app_commands.describe(before="How long before each session, e.g. 30m or 1h; or off")
+    async def remind(interaction: discord.Interaction, before: str) -> None:
+        off = before.strip().lower() == "off"
+        await run(interaction, "remind", *(("off",) if off else ("before", before)))
 
     @meeting.command(name="link", description="The call's link, shown in kickoffs and reminders")
     @app_commands.describe(url="https://...")

@@ -144,6 +144,13 @@ class Holidays:
 
 
 @dataclass(frozen=True)
+class Remind:
+    """``/study remind before <duration>`` or ``/study remind off``."""
+
+    before: str | None  # None: off
+
+
+@dataclass(frozen=True)
 class Unskip:
     """``/study unskip``: undo the latest skip still ahead."""
 
@@ -227,6 +234,7 @@ Command = (
     | Break
     | Holidays
     | Unskip
+    | Remind
     | MeetAt
     | Plan
     | Pause

@@ -30,6 +30,7 @@ from bot.core.grammar.commands import (
     Plan,
     Progress,
     Questions,
+    Remind,
     Reminders,
     Reschedule,
     Resolve,
@@ -242,6 +243,14 @@ def _holidays(name: str, rest: str, args: list[str]) -> Command:
     return Holidays(args[0])
 
 
+def _remind(name: str, rest: str, args: list[str]) -> Command:
+    if [a.lower() for a in args] == ["off"]:
+        return Remind(None)
+    if len(args) < 2 or args[0].lower() != "before":
+        raise _error(name, "Say `before 30m` (any time up to 1d), or `off`.")
+    return Remind(" ".join(args[1:]))
+
+
 def _meeting(name: str, rest: str, args: list[str]) -> Command:
     if len(args) < 2 or args[0].lower() not in ("link", "place"):
         raise _error(name, "Say `link <url>` or `place <where>`.")
@@ -290,6 +299,7 @@ _PARSERS: dict[str, Parser] = {
     "break": _break,
     "holidays": _holidays,
     "unskip": _no_args(Unskip()),
+    "remind": _remind,
     "meeting": _meeting,
     "pause": _no_args(Pause()),
     "resume": _no_args(Resume()),

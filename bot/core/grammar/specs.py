@@ -73,6 +73,11 @@ SPECS: dict[str, Spec] = {
         True,
     ),
     "unskip": Spec("/study unskip", "undo the latest skip still ahead", True),
+    "remind": Spec(
+        "/study remind before <duration> | off",
+        "a post that long before each session (e.g. `before 30m`), or none",
+        True,
+    ),
     "meeting": Spec(
         "/study meeting link <url> | place <where>",
         "where the group meets, shown in each kickoff and reminder",

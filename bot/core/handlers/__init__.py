@@ -50,6 +50,7 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.Break: meetings.add_break,
     grammar.Holidays: meetings.holidays,
     grammar.Unskip: meetings.unskip,
+    grammar.Remind: meetings.remind,
     grammar.MeetAt: meetings.meet_at,
     grammar.Organizer: membership.organizer,
     grammar.Export: reports.export,

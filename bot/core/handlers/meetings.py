@@ -81,3 +81,16 @@ async def meet_at(ctx: Context, command: grammar.MeetAt) -> Reply:
         raise Refusal(run_replies.LINK_REFUSED)
     await rhythm.meet_at(ctx.db, run, ctx.now, **{command.what: value})
     return say(run_replies.meeting_set(command.what, value), ephemeral=False)
+
+
+async def remind(ctx: Context, command: grammar.Remind) -> Reply:
+    """``/study remind before <duration>`` or ``/study remind off``."""
+    from bot.core.handlers.runs import validated_spec
+
+    run = await _running(ctx)
+    before = None
+    if command.before is not None:
+        spec = validated_spec({**run.schedule, "remind_before": command.before}, usage="remind")
+        before = spec.remind_before
+    await rhythm.remind_before(ctx.db, run, before, ctx.now)
+    return say(run_replies.reminder_before(before), ephemeral=False)

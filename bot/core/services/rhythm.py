@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import runs
-from bot.store.models import Meeting, Run
+from bot.domain.states import DeliveryKind
+from bot.store.models import Delivery, Meeting, Run
 
 if TYPE_CHECKING:
     from bot.domain.schedule import ScheduleSpec
@@ -118,3 +120,39 @@ async def meet_at(
     spec = runs.spec_of(run)
     update = {k: v for k, v in (("link", link), ("place", place)) if v is not None}
     await _store(db, run, spec.model_copy(update=update), now)
+
+
+async def remind_before(
+    db: AsyncSession, run: Run, before: timedelta | None, now: datetime
+) -> None:
+    """A "starts soon" post ``before`` each session still to come (None: none any more)."""
+    spec = runs.spec_of(run).model_copy(update={"remind_before": before})
+    run.schedule = spec.model_dump(mode="json", by_alias=True)
+    waiting = {m.id: m for m in await runs.not_begun(db, run)}
+    pending = list(
+        await db.scalars(
+            select(Delivery).where(
+                Delivery.run_id == run.id,
+                Delivery.kind == DeliveryKind.SOON,
+                Delivery.status.in_(runs.UNSENT),
+            )
+        )
+    )
+    for row in pending:
+        await db.delete(row)
+    await db.flush()
+    if before is None:
+        return
+    sent = set(
+        await db.scalars(
+            select(Delivery.meeting_id).where(
+                Delivery.run_id == run.id, Delivery.kind == DeliveryKind.SOON
+            )
+        )
+    )
+    db.add_all(
+        runs.soon_row(run, meeting, before)
+        for meeting in waiting.values()
+        if meeting.id not in sent and meeting.starts_at - before > now
+    )
+    await db.flush()

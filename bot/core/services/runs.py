@@ -130,7 +130,19 @@ def _meeting_row(run: Run, planned: PlannedMeeting) -> Meeting:
     )
 
 
-def _deliveries(run: Run, meeting: Meeting, planned: PlannedMeeting) -> list[Delivery]:
+def soon_row(run: Run, meeting: Meeting, before: timedelta) -> Delivery:
+    """The "starts soon" post of ``meeting``, ``before`` its start."""
+    return Delivery(
+        run_id=run.id,
+        meeting_id=meeting.id,
+        kind=DeliveryKind.SOON,
+        due_at=meeting.starts_at - before,
+    )
+
+
+def _deliveries(
+    run: Run, meeting: Meeting, planned: PlannedMeeting, before: timedelta | None
+) -> list[Delivery]:
     questions = sum(len(p.unit.questions) for p in planned.parts if p.part == 1)
     rows = [
         Delivery(
@@ -167,6 +179,8 @@ def _deliveries(run: Run, meeting: Meeting, planned: PlannedMeeting) -> list[Del
             due_at=planned.summary_at,
         )
     )
+    if before is not None:
+        rows.append(soon_row(run, meeting, before))
     return rows
 
 
@@ -213,7 +227,7 @@ async def start_run(
         meeting = _meeting_row(run, planned)
         db.add(meeting)
         await db.flush()
-        db.add_all(_deliveries(run, meeting, planned))
+        db.add_all(_deliveries(run, meeting, planned, spec.remind_before))
         meetings.append(meeting)
     await db.flush()
     return run, meetings
@@ -274,6 +288,8 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
             DeliveryKind.REMINDER: new.reminder_at,
             DeliveryKind.SUMMARY: new.summary_at,
         }
+        if spec.remind_before is not None:
+            due[DeliveryKind.SOON] = new.starts_at - spec.remind_before
         for kind, when in due.items():
             await db.execute(
                 update(Delivery)
