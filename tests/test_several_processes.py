@@ -105,10 +105,13 @@ class Row:
         return f"studybot:run{self.run_id}:session{self.meeting_id}:{self.kind}:{self.seq}"
 
 
+# The posts: these tests are about them (the bot may not make server events here, see
+# `revoke` below; sessions as events are tests/discord/test_discord_events.py's).
+POSTS = "kind NOT IN ('event', 'event_cancel')"
 LEDGER = (
     "SELECT d.id, d.run_id, d.session_id, d.kind, d.seq, d.status, d.claimed_by, d.target, "
     "d.attempts, g.channel, d.error, d.due_at FROM deliveries d JOIN runs r ON r.id = d.run_id "
-    "JOIN groups g ON g.id = r.group_id ORDER BY d.id"
+    f"JOIN groups g ON g.id = r.group_id WHERE d.{POSTS} ORDER BY d.id"
 )
 
 
@@ -128,13 +131,15 @@ class Ledger:
     async def claims(self) -> Counter[str]:
         """How many rows each worker holds claimed right now."""
         records = await self.db.fetch(
-            "SELECT claimed_by, count(*) FROM deliveries WHERE status = 'claimed' GROUP BY 1"
+            f"SELECT claimed_by, count(*) FROM deliveries WHERE status = 'claimed' AND {POSTS} "
+            "GROUP BY 1"
         )
         return Counter(dict(records))
 
     async def sent(self) -> int:
         """How many rows are sent."""
-        return int(await self.db.fetchval("SELECT count(*) FROM deliveries WHERE status = 'sent'"))
+        sent = f"SELECT count(*) FROM deliveries WHERE status = 'sent' AND {POSTS}"
+        return int(await self.db.fetchval(sent))
 
     async def questions(self) -> dict[str, tuple[int, str | None, str | None]]:
         """Each stored Q&A question's text: (id, message_ref, thread_ref)."""
@@ -545,6 +550,8 @@ async def test_sigkill_of_any_of_three_processes_keeps_every_post_exactly_once(
 ) -> None:
     seed = random.randrange(2**32)
     async with discord_world() as world, ledger_of(postgres) as ledger:
+        # Posts only: sessions as server events are tests/discord/test_discord_events.py's.
+        world.guild.revoke("create_events")
         server = world.server
         channels = [server.guild.channel(f"soak-{n}") for n in range(SOAK_GROUPS)]
         schedules = tmp_path / "schedules"
@@ -699,6 +706,8 @@ async def test_after_a_sigkill_mid_fan_out_the_survivor_sends_its_claims_within_
     tmp_path: Path, postgres: str
 ) -> None:
     async with discord_world() as world, ledger_of(postgres) as ledger:
+        # Posts only: sessions as server events are tests/discord/test_discord_events.py's.
+        world.guild.revoke("create_events")
         server = world.server
         channels = [server.guild.channel(f"group-{n:02d}") for n in range(RECOVERY_GROUPS)]
         schedules = tmp_path / "schedules"
@@ -845,6 +854,8 @@ async def test_a_database_cut_loses_no_command_and_sends_every_post_once_afterwa
     await proxy.start()
     through_proxy = url.set(host="127.0.0.1", port=proxy.port)
     async with discord_world() as world, ledger_of(postgres) as ledger:
+        # Posts only: sessions as server events are tests/discord/test_discord_events.py's.
+        world.guild.revoke("create_events")
         server = world.server
         a, b = server.guild.channel("cut-a"), server.guild.channel("cut-b")
         schedules = tmp_path / "schedules"

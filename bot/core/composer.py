@@ -10,7 +10,7 @@ records the post as sent, and go out as rows of their own.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import access, pictures, posts
-from bot.core.models import Message, Place, ToDraw
-from bot.core.ports import Adapter
-from bot.core.services import checkins, groups, questions, runs, tally
+from bot.core import access, meeting_posts, pictures, posts
+from bot.core.models import EventDetails, Message, ToDraw
+from bot.core.services import checkins, events, groups, questions, runs, tally
 from bot.domain.states import DeliveryKind, DeliveryStatus, ReminderMode
 from bot.store.models import Answer, Delivery, Group, Meeting, Member, Question, Run
 
@@ -71,7 +70,22 @@ class ToEdit:
     message: Message
 
 
-Outgoing = ToChannel | ToThread | ToMember | ToReply | ToEdit
+@dataclass(frozen=True)
+class ToEvent:
+    """The session's platform event, made (``ref`` None) or brought up to date."""
+
+    ref: str | None
+    event: EventDetails
+
+
+@dataclass(frozen=True)
+class ToCancelEvent:
+    """The event of a session that will not take place, cancelled."""
+
+    ref: str
+
+
+Outgoing = ToChannel | ToThread | ToMember | ToReply | ToEdit | ToEvent | ToCancelEvent
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +97,7 @@ class Composed:
     follow_ups: tuple[dict[str, Any], ...] = ()
     question_ref: Literal["message_ref", "thread_ref"] | None = None
     to_draw: ToDraw | None = None  # drawn by ``illustrated``, outside the session
+    interest_in: str | None = None  # a session's event: the post says how many are interested
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,13 +123,14 @@ async def _kickoff(db: AsyncSession, it: Row) -> Composed:
         total=len(await runs.meetings_of(db, it.run)),
         zone=it.run.timezone,
     )
-    return Composed(outgoing=ToChannel(_with_place(message, it.run)))
+    interest = await events.ref_of(db, it.meeting.id)
+    return Composed(outgoing=ToChannel(_with_place(message, it.run)), interest_in=interest)
 
 
 def _with_place(message: Message, run: Run) -> Message:
     """A kickoff or nudge with the group's meeting link or room (``/study meeting``)."""
     spec = runs.spec_of(run)
-    return posts.where_we_meet(message, link=spec.link, place=spec.place)
+    return meeting_posts.where_we_meet(message, link=spec.link, place=spec.place)
 
 
 async def _question(db: AsyncSession, it: Row) -> Composed | None:
@@ -172,7 +188,11 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
         opted_out=sum(1 for m in members if m.reminders == ReminderMode.OFF),
         away=sum(1 for m in members if m.reminders != ReminderMode.OFF and m.away_on(day)),
     )
-    return Composed(outgoing=ToChannel(_with_place(message, it.run)), follow_ups=direct)
+    return Composed(
+        outgoing=ToChannel(_with_place(message, it.run)),
+        follow_ups=direct,
+        interest_in=await events.ref_of(db, it.meeting.id),
+    )
 
 
 async def _reminder_dm(db: AsyncSession, it: Row) -> Composed:
@@ -297,8 +317,30 @@ async def _qa_formulas(db: AsyncSession, it: Row) -> Composed | None:
 
 async def _soon(db: AsyncSession, it: Row) -> Composed:
     before = runs.spec_of(it.run).remind_before or (it.meeting.starts_at - it.row.due_at)
-    message = posts.starting_soon(meeting=it.meeting, before=before)
+    message = meeting_posts.starting_soon(meeting=it.meeting, before=before)
     return Composed(outgoing=ToChannel(_with_place(message, it.run)))
+
+
+async def _event(db: AsyncSession, it: Row) -> Composed | None:
+    ref = await events.ref_of(db, it.meeting.id)
+    if it.row.seq > 0 and ref is None:  # an update whose event is not made yet: it will be
+        await _waiting_for(db, it, DeliveryKind.EVENT)
+        return None
+    spec = runs.spec_of(it.run)
+    syllabus = await runs.syllabus_of_run(db, it.run)
+    details = meeting_posts.session_event(
+        meeting=it.meeting,
+        syllabus=syllabus,
+        contents=runs.content_of(it.meeting, syllabus),
+        location=spec.link or spec.place,
+        length=events.LENGTH,
+    )
+    return Composed(outgoing=ToEvent(ref, details))
+
+
+async def _event_cancel(db: AsyncSession, it: Row) -> Composed | None:
+    ref = await events.ref_of(db, it.meeting.id)
+    return Composed(outgoing=ToCancelEvent(ref)) if ref else None
 
 
 COMPOSERS: dict[DeliveryKind, Composer] = {
@@ -314,33 +356,11 @@ COMPOSERS: dict[DeliveryKind, Composer] = {
     DeliveryKind.QA_NOTE: _qa_note,
     DeliveryKind.QA_FORMULAS: _qa_formulas,
     DeliveryKind.SOON: _soon,
+    DeliveryKind.EVENT: _event,
+    DeliveryKind.EVENT_CANCEL: _event_cancel,
 }
 
 
 async def compose(db: AsyncSession, it: Row) -> Composed | None:
     """What ``it.row`` says and where it goes; None when it must wait (for its kickoff)."""
     return await COMPOSERS[DeliveryKind(it.row.kind)](db, it)
-
-
-async def illustrated(composed: Composed) -> Composed:
-    """``composed`` with its pictures drawn and attached to its message."""
-    if composed.to_draw is None:
-        return composed
-    message = await pictures.drawn(composed.outgoing.message, composed.to_draw)
-    return replace(composed, outgoing=replace(composed.outgoing, message=message), to_draw=None)
-
-
-async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:
-    """Hand a composed post to the platform; the platform's id of what it made."""
-    match composed.outgoing:
-        case ToChannel(message):
-            return await adapter.post(place, message, key=key)
-        case ToThread(parent_ref, message):
-            return await adapter.open_thread(place, parent_ref, message, key=key)
-        case ToMember(user_id, message):
-            return await adapter.direct_message(user_id, message, key=key)
-        case ToReply(thread_ref, message):
-            return await adapter.reply(place, thread_ref, message)
-        case ToEdit(message_ref, message):
-            await adapter.update(place, message_ref, message)
-            return message_ref

@@ -25,11 +25,12 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.composer import Row, compose, illustrated, send
+from bot.core.composer import Row, compose
 from bot.core.models import Place
 from bot.core.outcomes import Outcome, TickReport
 from bot.core.pacing import Pacer
 from bot.core.ports import NO_METER, Adapter, Clock, Meter
+from bot.core.sending import illustrated, look_up, send, with_interest
 from bot.core.services import runs
 from bot.core.services.ledger import write_notices, write_rows
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
@@ -46,8 +47,8 @@ FIRST_BACK_OFF = timedelta(seconds=15)  # doubled after each failed attempt...
 LONGEST_BACK_OFF = timedelta(minutes=5)  # ...up to this
 KICKOFF_WAIT = timedelta(seconds=1)  # a thread whose kickoff is not out yet looks again after this
 DIRECT = (DeliveryKind.REMINDER_DM, DeliveryKind.NOTICE)  # rows that go to one member
-# Late rows organizers are not told about: a member's own, and a "starts soon" that is moot.
-UNNOTICED = (*DIRECT, DeliveryKind.SOON)
+# Late rows organizers are not told about: a member's own, a moot "starts soon" or event.
+UNNOTICED = (*DIRECT, DeliveryKind.SOON, DeliveryKind.EVENT, DeliveryKind.EVENT_CANCEL)
 NO_LEAD = timedelta(0)  # a "starts soon" post whose schedule no longer says how soon
 
 
@@ -241,7 +242,7 @@ class Deliverer:
         # is looked for first, and when found it is recorded as sent, however late it is now.
         # A DM cannot be looked for in the channel; its own row keeps a repeat to one.
         looked_up = row.attempts > 1 and row.target is None
-        stop = self._stop(row, run, now)
+        stop = self._stop(row, run, meeting, now)
         if stop is not None and not looked_up:
             return await self._finish(row, **stop)
         adapter = self.adapters.get(group.platform)
@@ -252,7 +253,7 @@ class Deliverer:
         place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
         key = delivery_key(row)
         try:
-            ref = await adapter.find_post(place, key) if looked_up else None
+            ref = await look_up(adapter, place, DeliveryKind(row.kind), key) if looked_up else None
             if ref is None and stop is not None:
                 return await self._finish(row, **stop)
             # Composed for a found post too: what sending it writes (a reminder's DMs, a Q&A
@@ -273,7 +274,8 @@ class Deliverer:
                 if not await self.pacer.wait_unless(self.stopping, adapter, place, direct=direct):
                     return await self._release(row)
                 # Drawn once the session is closed; sent with its message as one post.
-                ref = await send(adapter, place, await illustrated(composed), key)
+                ready = await with_interest(adapter, place, await illustrated(composed))
+                ref = await send(adapter, place, ready, key)
         except Exception as error:  # a platform failure: try again next tick
             log.warning("delivery %s failed: %s", key, error)
             failed = row.attempts >= MAX_ATTEMPTS
@@ -305,9 +307,12 @@ class Deliverer:
             row, status=DeliveryStatus.PENDING, outcome=Outcome.RETRY, count_attempt=False
         )
 
-    def _stop(self, row: Delivery, run: Run, now: datetime) -> dict[str, Any] | None:
+    def _stop(
+        self, row: Delivery, run: Run, meeting: Meeting, now: datetime
+    ) -> dict[str, Any] | None:
         """Why ``row`` is not to be sent now (how to record it), or None to send it."""
-        if row.kind != DeliveryKind.NOTICE:  # a notice is about the run; it goes out anyway
+        # A notice is about the run, and a cancelled event follows its end: they go out anyway.
+        if row.kind not in (DeliveryKind.NOTICE, DeliveryKind.EVENT_CANCEL):
             if run.status == RunStatus.PAUSED:
                 return {"status": DeliveryStatus.HELD, "outcome": Outcome.RETRY}
             if run.status not in OPEN_RUN:
@@ -317,6 +322,10 @@ class Deliverer:
                     "error": f"run {run.status}",
                 }
         spec = runs.spec_of(run)
+        if row.kind in (DeliveryKind.EVENT, DeliveryKind.EVENT_CANCEL):
+            # An event is still worth making (or cancelling) late, until its session begins.
+            late = now >= meeting.starts_at
+            return {"status": DeliveryStatus.MISSED, "outcome": Outcome.LATE} if late else None
         if now - row.due_at > spec.grace:
             return {"status": DeliveryStatus.MISSED, "outcome": Outcome.LATE, "error": "too late"}
         # "Starts in 30 minutes" once the session has begun would be wrong, not just late.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -211,6 +212,17 @@ class Message:
     # Short names a platform may file the post under (Discord forum tags): the ids of the units
     # it is about and, for a Q&A question, its state ("unanswered" or "solved").
     labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventDetails:
+    """A session as a calendar event on the platform (a Discord scheduled event)."""
+
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str  # the call's link, the room, or the group's channel
+    description: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.models import Incoming, Message, Place, Reply
+from bot.core.models import EventDetails, Incoming, Message, Place, Reply
 
 
 @dataclass(frozen=True)
@@ -163,4 +163,30 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""
+        ...
+
+
+@runtime_checkable
+class Calendar(Protocol):
+    """A platform with events members can mark themselves interested in (Discord's scheduled
+    events): one per session, kept in step with the schedule. An adapter without them is not
+    a ``Calendar``, and its groups get no event rows."""
+
+    async def put_event(
+        self, place: Place, *, ref: str | None, event: EventDetails, key: str
+    ) -> str:
+        """Create the event (``ref`` None) or bring it up to date; its id, or "" when the
+        platform refused for want of a permission (the log says which)."""
+        ...
+
+    async def find_event(self, place: Place, key: str) -> str | None:
+        """The event made with ``key`` (an attempt whose answer was lost), if any."""
+        ...
+
+    async def cancel_event(self, place: Place, ref: str) -> None:
+        """Cancel the event of a session that will not take place."""
+        ...
+
+    async def interested(self, place: Place, ref: str) -> int | None:
+        """How many members marked themselves interested; None when unknown."""
         ...

@@ -3,7 +3,7 @@ reminders, summaries, Q&A posts, notices. Answers to the member who acted are in
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.models import (
@@ -201,28 +201,6 @@ def reminder(
             f" ({plural(away, 'member')} away this week {'is' if away == 1 else 'are'} not nudged.)"
         )
     return Message(text=text, blocks=(Paragraph(text),))
-
-
-def starting_soon(*, meeting: Meeting, before: timedelta) -> Message:
-    """A while before a session (``remind_before``): it is about to begin."""
-    minutes = int(before.total_seconds() // 60)
-    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
-    text = f"Starting in {when}: Session {meeting.index + 1}, “{meeting.title}”."
-    return Message(text=text, blocks=(Paragraph(text),))
-
-
-def where_we_meet(message: Message, *, link: str, place: str) -> Message:
-    """``message`` (a kickoff, a nudge) with where the group meets, when an organizer set it."""
-    parts = [f"Where: {defuse(place)}" if place else "", f"Join: {link}" if link else ""]
-    line = " · ".join(p for p in parts if p)
-    if not line:
-        return message
-    return Message(
-        text=f"{message.text} {line}",
-        blocks=(*message.blocks, Paragraph(line)),
-        attachments=message.attachments,
-        labels=message.labels,
-    )
 
 
 def reminder_dm(*, meeting: Meeting, channel_hint: str) -> Message:

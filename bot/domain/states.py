@@ -64,6 +64,8 @@ class DeliveryKind(StrEnum):
     QA_NOTE = "qa_note"  # "resolved by ..." in the question's thread
     QA_FORMULAS = "qa_formulas"  # an answer's formulas, typeset in its thread (seq: its id)
     SOON = "soon"  # "starts in 30 minutes", when the schedule has remind_before
+    EVENT = "event"  # the session's platform event: seq 0 creates it, later ones update it
+    EVENT_CANCEL = "event_cancel"  # the event of a session that will not take place
 
 
 class DeliveryStatus(StrEnum):

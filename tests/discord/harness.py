@@ -152,6 +152,7 @@ async def bot_in_process(
         guild_ready_timeout=0.05,  # the stand-in has one server, sent at once
     )
     clock = FakeClock(START)
+    world.server.now = clock.now  # events must start after the bot's now, as Discord checks
     schedules = tmp_path / "schedules"
     schedules.mkdir(exist_ok=True)
     database = tmp_path / "discord.db"

@@ -34,6 +34,17 @@ CDN (``attachments``, by id; ``pictures_of`` gives a message's PNGs), and an emb
 ``attachments`` key keeps the message's files; one with it keeps those it lists (by id) and adds
 its new parts. Parts and entries that do not match, more than ten files, a file over 10 MiB and an
 ``attachment://`` naming no file are violations.
+
+Scheduled events: the bot creates, reads, edits and deletes a server's events
+(``/guilds/{guild_id}/scheduled-events``), kept by ``Guild`` and checked by Discord's rules; a
+refused one is answered as Discord does (400, Invalid Form Body or 180000 for a finished event)
+and is a violation. Creating one needs Create Events (or Manage Events); changing or deleting
+another's needs Manage Events. "Starts in the future" is checked against ``now`` once a test
+sets it (to its fake clock's ``now``, or the wall clock): the bot's clock is the test's, which
+the stand-in cannot know, and the wall clock would refuse what a fake clock in the past plans.
+``events`` are the stored events, ``events_in`` one server's, ``mark_interested`` sets who
+clicked Interested (``user_count`` when asked ``with_user_count``). No gateway events are sent
+for them (studybot has no Guild Scheduled Events intent), but GUILD_CREATE lists them.
 """
 
 from __future__ import annotations
@@ -47,9 +58,10 @@ import mimetypes
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -61,7 +73,10 @@ from .discord_guild import (
     EPHEMERAL,
     FORUM,
     HAS_THREAD,
+    STAGE_EVENT,
+    VOICE_EVENT,
     Channel,
+    EventRefused,
     Guild,
     Person,
     now_iso,
@@ -278,6 +293,9 @@ class DiscordStandIn:
         self._tags: dict[web.WebSocketResponse, str] = {}  # the tag in its gateway URL
         self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # [shard, count]
         self.latency = 0.0  # seconds each API request takes (half before its work, half after)
+        # What "now" is for scheduled events, which must start after it: the clock of the test
+        # (None: not checked; see the module's docstring).
+        self.now: Callable[[], datetime] | None = None
         self._seq = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -342,6 +360,27 @@ class DiscordStandIn:
         guild.bot = Person(first.bot.id, first.bot.name, guild.bot.roles, bot=True)
         self.guilds[guild.id] = guild
         return guild
+
+    # --- scheduled events -----------------------------------------------------------------------
+
+    @property
+    def events(self) -> dict[str, dict[str, Any]]:
+        """Every server's scheduled events as stored (Discord's objects without
+        ``user_count``), by id."""
+        return {k: v for guild in self.guilds.values() for k, v in guild.events.items()}
+
+    def events_in(self, guild_id: str) -> list[dict[str, Any]]:
+        """One server's scheduled events as stored, oldest first."""
+        return sorted(self.guilds[guild_id].events.values(), key=lambda e: int(e["id"]))
+
+    def mark_interested(self, event_id: str | int, user_ids: Iterable[str | int]) -> None:
+        """The people (by user id) who clicked Interested on an event, replacing whoever had:
+        its ``user_count``."""
+        found = (g for g in self.guilds.values() if str(event_id) in g.events)
+        guild = next(found, None)
+        if guild is None:
+            raise KeyError(f"no scheduled event {event_id}")
+        guild.mark_interested(str(event_id), [str(u) for u in user_ids])
 
     def lose_at_random(self, fraction: float, *, seed: int = 0) -> None:
         """From now on, lose the answer to ``fraction`` of the posts the bot makes (``POSTING``),
@@ -500,6 +539,8 @@ class DiscordStandIn:
     def _needed(self, seen: Seen) -> list[str]:
         """The permissions Discord requires for a request (for the bot; webhooks need none)."""
         parts = seen.path.strip("/").split("/")
+        if seen.template.startswith("/guilds/{guild_id}/scheduled-events"):
+            return self._event_permissions(seen, parts)
         if parts[0] != "channels":
             return []
         channel = self.guild.channels.get(parts[1])
@@ -531,6 +572,26 @@ class DiscordStandIn:
                 return [] if channel.owner_id == self.guild.bot.id else ["manage_threads"]
             return ["manage_channels"]
         return ["view_channel"]
+
+    def _event_permissions(self, seen: Seen, parts: list[str]) -> list[str]:
+        """Create Events lets the bot make events and change or delete its own, Manage Events
+        anyone's (and make them); a voice event also needs to see and join its channel, a
+        stage event to run the stage. Reading them needs nothing more than being there."""
+        if seen.method == "GET":
+            return []
+        guild = self.guild
+        have = guild.permissions(guild.bot)
+        event = guild.events.get(parts[3]) if len(parts) > 3 else None
+        own = event is None or event["creator_id"] == guild.bot.id
+        mine = own and (have.create_events or not have.manage_events)
+        events = "create_events" if mine else "manage_events"
+        body = seen.body if isinstance(seen.body, dict) else {}
+        kind = body.get("entity_type") or (event or {}).get("entity_type")
+        if seen.method != "DELETE" and kind == VOICE_EVENT:
+            return [events, "view_channel", "connect"]
+        if seen.method != "DELETE" and kind == STAGE_EVENT:
+            return [events, "manage_channels", "mute_members", "move_members"]
+        return [events]
 
     async def _cdn(self, request: web.Request) -> web.Response:
         attachment = request.match_info["id"]
@@ -1277,6 +1338,100 @@ async def _open_dm(server: DiscordStandIn, seen: Seen) -> web.Response:
     payload = channel.payload(server.guild.id)
     payload["recipients"] = [person.user()] if person else []
     return _json(payload)
+
+
+# --- scheduled events -------------------------------------------------------------------------------
+
+
+def _guild_named(server: DiscordStandIn, seen: Seen) -> Guild | web.Response:
+    """The server a scheduled-event request names, or Discord's 404."""
+    guild = server.guilds.get(seen.path.strip("/").split("/")[1])
+    return guild if guild is not None else _error(404, 10004, "Unknown Guild")
+
+
+def _event_named(server: DiscordStandIn, seen: Seen) -> tuple[Guild, dict[str, Any]] | web.Response:
+    """The server and the event a request names, or Discord's 404 for either."""
+    guild = _guild_named(server, seen)
+    if isinstance(guild, web.Response):
+        return guild
+    event = guild.events.get(seen.path.strip("/").split("/")[3])
+    if event is None:
+        return _error(404, 10070, "Unknown Guild Scheduled Event")
+    return guild, event
+
+
+def _now(server: DiscordStandIn) -> datetime | None:
+    return server.now() if server.now is not None else None
+
+
+def _with_user_count(seen: Seen) -> bool:
+    return seen.query.get("with_user_count", "").lower() in ("1", "true")
+
+
+def _refused(server: DiscordStandIn, seen: Seen, refused: EventRefused) -> web.Response:
+    """Discord's 400 for an event request against its rules: a violation by the bot."""
+    server.violations.append(f"{seen.method} {seen.template}: {refused}")
+    return _json(refused.body(), 400)
+
+
+def _event_body(seen: Seen) -> dict[str, Any]:
+    return seen.body if isinstance(seen.body, dict) else {}
+
+
+@route("POST", "/guilds/{guild_id}/scheduled-events")
+async def _create_event(server: DiscordStandIn, seen: Seen) -> web.Response:
+    guild = _guild_named(server, seen)
+    if isinstance(guild, web.Response):
+        return guild
+    try:
+        event = guild.new_event(_event_body(seen), creator=guild.bot, now=_now(server))
+    except EventRefused as refused:
+        return _refused(server, seen, refused)
+    return _json(guild.event_payload(event, with_user_count=False))
+
+
+@route("GET", "/guilds/{guild_id}/scheduled-events")
+async def _list_events(server: DiscordStandIn, seen: Seen) -> web.Response:
+    guild = _guild_named(server, seen)
+    if isinstance(guild, web.Response):
+        return guild
+    counts = _with_user_count(seen)
+    return _json(
+        [guild.event_payload(e, with_user_count=counts) for e in server.events_in(guild.id)]
+    )
+
+
+@route("GET", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
+async def _get_event(server: DiscordStandIn, seen: Seen) -> web.Response:
+    found = _event_named(server, seen)
+    if isinstance(found, web.Response):
+        return found
+    guild, event = found
+    return _json(guild.event_payload(event, with_user_count=_with_user_count(seen)))
+
+
+@route("PATCH", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
+async def _edit_event(server: DiscordStandIn, seen: Seen) -> web.Response:
+    found = _event_named(server, seen)
+    if isinstance(found, web.Response):
+        return found
+    guild, event = found
+    try:
+        guild.edit_event(event, _event_body(seen), now=_now(server))
+    except EventRefused as refused:
+        return _refused(server, seen, refused)
+    return _json(guild.event_payload(event, with_user_count=False))
+
+
+@route("DELETE", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")
+async def _delete_event(server: DiscordStandIn, seen: Seen) -> web.Response:
+    found = _event_named(server, seen)
+    if isinstance(found, web.Response):
+        return found
+    guild, event = found
+    del guild.events[event["id"]]
+    guild.interested.pop(event["id"], None)
+    return web.Response(status=204)
 
 
 # --- interactions -----------------------------------------------------------------------------------

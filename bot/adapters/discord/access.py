@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "create_public_threads": "open a thread for each discussion question and each Q&A question",
     "embed_links": "show posts as embeds (Discord drops embeds without it)",
     "attach_files": "show typeset formulas and the weekly chart as pictures (else text only)",
+    "create_events": "make each session a server event members can mark Interested",
     "read_message_history": "look at recent posts after a restart, so that none is sent twice",
     "manage_channels": "add unit and unanswered/solved tags to a forum channel (forum groups only)",
 }
@@ -58,4 +59,5 @@ def missing(have: discord.Permissions, *needed: str) -> list[str]:
 def describe(name: str) -> str:
     """'send_messages' -> 'Send Messages', as Discord's settings call it."""
     special = {"view_channel": "View Channels", "manage_channels": "Manage Channels"}
+    special |= {"create_events": "Create Events"}
     return special.get(name, name.replace("_", " ").title())

@@ -28,6 +28,7 @@ import discord
 
 from bot.adapters.discord import access
 from bot.adapters.discord.components import StudyClient
+from bot.adapters.discord.events import SessionEvents
 from bot.adapters.discord.forum import ForumTags
 from bot.adapters.discord.guard import RequestBudget
 from bot.adapters.discord.identity import PLATFORM
@@ -59,8 +60,9 @@ class MissingAccess(StudybotError):
     """The bot lacks a permission in a channel; raised before any request is made."""
 
 
-class DiscordAdapter:
-    """The core's posts, threads, DMs and edits on Discord; ``start`` brings its events in."""
+class DiscordAdapter(SessionEvents):
+    """The core's posts, threads, DMs and edits on Discord, and each session's scheduled event
+    (``SessionEvents``); ``start`` brings its events in."""
 
     platform = PLATFORM
     channel_rate: float | None = None  # discord.py waits out each route's bucket itself

@@ -11,11 +11,12 @@ from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, run_of
 from bot.core.handlers.syllabi import syllabus_for
 from bot.core.models import ActionEvent, Reply, say
-from bot.core.services import groups, runs
+from bot.core.ports import Calendar
+from bot.core.services import events, groups, runs
 from bot.domain.errors import InputError
 from bot.domain.problems import DataFileError
 from bot.domain.states import Role, RunStatus
-from bot.store.models import Group, Member, Run
+from bot.store.models import Group, Meeting, Member, Run
 
 if TYPE_CHECKING:  # the models (pydantic) load with the first schedule read, not at start
     from bot.domain.schedule import ScheduleSpec
@@ -83,6 +84,13 @@ def _start_date_problem(start: date, today: date) -> str | None:
     return None
 
 
+def _with_events(ctx: Context, run: Run, meetings: list[Meeting]) -> None:
+    """On a platform with events (Discord), each session gets one members can mark
+    Interested, made a few weeks ahead (``bot.core.services.events``)."""
+    if isinstance(ctx.adapter, Calendar):
+        events.add_rows(ctx.db, run, meetings, ctx.now)
+
+
 async def _usual_rhythm(ctx: Context, group: Group) -> dict[str, str]:
     """What a start leaves unsaid: the day, time and zone of the group's last run (a group
     that stopped and starts the next book keeps its evening), else Monday 18:00 in the zone of
@@ -120,7 +128,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
         spec = spec.model_copy(update={"start": today, "first_session": ctx.now})
     elif not command.start:
         spec = runs.first_future_start(syllabus, spec.model_copy(update={"start": today}), ctx.now)
-    _run, meetings = await runs.start_run(
+    run, meetings = await runs.start_run(
         ctx.db,
         group=group,
         syllabus=syllabus,
@@ -133,6 +141,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
         raise Refusal(
             "That first session would already have started; choose a later start or time."
         )
+    _with_events(ctx, run, meetings)
     if command.now:  # its kickoff and threads go out with this command, not at the next tick
         ctx.outbox.extend(await runs.due_posts(ctx.db, meetings[0], ctx.now))
     return run_replies.started(syllabus, spec, meetings, ephemeral=False)
@@ -163,7 +172,7 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
         spec = runs.first_future_start(
             loaded.syllabus, spec.model_copy(update={"start": today}), ctx.now
         )
-    _run, meetings = await runs.start_run(
+    run, meetings = await runs.start_run(
         ctx.db,
         group=group,
         syllabus=loaded.syllabus,
@@ -172,6 +181,7 @@ async def plan(ctx: Context, command: grammar.Plan) -> Reply:
         now=ctx.now,
         source=str(path),
     )
+    _with_events(ctx, run, meetings)
     return run_replies.started(
         loaded.syllabus, spec, meetings, ephemeral=False, moved_from=moved_from
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.services import events
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
 from bot.store.models import Delivery, Group, Meeting, Member, Run, StoredSyllabus
 from bot.store.syllabi import save_syllabus, syllabus_of
@@ -278,6 +279,7 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
             break
         skipped |= {p.local_start.date() for p in stale}
     run.skipped = sorted(d.isoformat() for d in skipped)
+    changed = [m for m in movable if m.starts_at != planned[m.index].starts_at]
     for meeting in movable:
         new = planned[meeting.index]
         meeting.week, meeting.starts_at = new.week, new.starts_at
@@ -300,6 +302,7 @@ async def replan(db: AsyncSession, run: Run, now: datetime) -> None:
                 )
                 .values(due_at=when)
             )
+    await events.moved(db, run, changed, now)  # their platform events follow
     await db.flush()
 
 
@@ -356,3 +359,4 @@ async def stop(db: AsyncSession, run: Run, now: datetime) -> None:
         .where(Delivery.run_id == run.id, Delivery.status.in_(UNSENT))
         .values(status=DeliveryStatus.MISSED, error="run stopped")
     )
+    await events.cancel_all(db, run, now)

@@ -1,0 +1,68 @@
+"""What the bot posts about meetings: where the group meets, a post shortly before a session,
+each session as a platform event and how many marked it Interested."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.models import EventDetails, Message, Paragraph, SmallPrint
+from bot.core.posts import plural
+from bot.core.safety import defuse, one_line
+from bot.store.models import Meeting
+
+if TYPE_CHECKING:
+    from bot.core.services.runs import MeetingContent
+    from bot.domain.syllabus import Syllabus
+
+
+def starting_soon(*, meeting: Meeting, before: timedelta) -> Message:
+    """A while before a session (``remind_before``): it is about to begin."""
+    minutes = int(before.total_seconds() // 60)
+    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
+    text = f"Starting in {when}: Session {meeting.index + 1}, “{meeting.title}”."
+    return Message(text=text, blocks=(Paragraph(text),))
+
+
+def session_event(
+    *,
+    meeting: Meeting,
+    syllabus: Syllabus,
+    contents: list[MeetingContent],
+    location: str,
+    length: timedelta,
+) -> EventDetails:
+    """A session as a platform event: its name, time, where, and what is read."""
+    units = ", ".join(f"{c.unit.id} {c.unit.title}" for c in contents)
+    return EventDetails(
+        name=one_line(f"Session {meeting.index + 1}: {meeting.title}", 100),
+        starts_at=meeting.starts_at,
+        ends_at=meeting.starts_at + length,
+        location=location or "the group's channel",
+        description=one_line(f"{syllabus.title}, week {meeting.week}. Read: {units}.", 900),
+    )
+
+
+def with_interest(message: Message, count: int) -> Message:
+    """A kickoff or nudge with how many marked the session's event Interested."""
+    line = f"{plural(count, 'member')} interested in this session's event."
+    return Message(
+        text=f"{message.text} {line}",
+        blocks=(*message.blocks, SmallPrint(line)),
+        attachments=message.attachments,
+        labels=message.labels,
+    )
+
+
+def where_we_meet(message: Message, *, link: str, place: str) -> Message:
+    """``message`` (a kickoff, a nudge) with where the group meets, when an organizer set it."""
+    parts = [f"Where: {defuse(place)}" if place else "", f"Join: {link}" if link else ""]
+    line = " · ".join(p for p in parts if p)
+    if not line:
+        return message
+    return Message(
+        text=f"{message.text} {line}",
+        blocks=(*message.blocks, Paragraph(line)),
+        attachments=message.attachments,
+        labels=message.labels,
+    )

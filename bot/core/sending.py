@@ -1,0 +1,76 @@
+"""Handing a composed post to the platform: its pictures drawn, its event's interest counted,
+then the one request that makes it (``send``). The ledger (``bot.core.delivery``) calls these
+once no database session is open."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core import meeting_posts, pictures
+from bot.core.composer import (
+    Composed,
+    ToCancelEvent,
+    ToChannel,
+    ToEdit,
+    ToEvent,
+    ToMember,
+    ToReply,
+    ToThread,
+)
+from bot.core.models import Place
+from bot.core.ports import Adapter, Calendar
+from bot.domain.states import DeliveryKind
+
+
+async def illustrated(composed: Composed) -> Composed:
+    """``composed`` with its pictures drawn and attached to its message."""
+    if composed.to_draw is None:
+        return composed
+    message = await pictures.drawn(composed.outgoing.message, composed.to_draw)
+    return replace(composed, outgoing=replace(composed.outgoing, message=message), to_draw=None)
+
+
+async def with_interest(adapter: Adapter, place: Place, composed: Composed) -> Composed:
+    """A kickoff or nudge saying how many marked the session's event Interested."""
+    if composed.interest_in is None or not isinstance(adapter, Calendar):
+        return composed
+    count = await adapter.interested(place, composed.interest_in)
+    if not count or not isinstance(composed.outgoing, ToChannel):
+        return composed
+    message = meeting_posts.with_interest(composed.outgoing.message, count)
+    return replace(composed, outgoing=ToChannel(message))
+
+
+async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:
+    """Hand a composed post to the platform; the platform's id of what it made."""
+    match composed.outgoing:
+        case ToEvent(ref, event):
+            return await calendar_of(adapter).put_event(place, ref=ref, event=event, key=key)
+        case ToCancelEvent(ref):
+            await calendar_of(adapter).cancel_event(place, ref)
+            return ref
+        case ToChannel(message):
+            return await adapter.post(place, message, key=key)
+        case ToThread(parent_ref, message):
+            return await adapter.open_thread(place, parent_ref, message, key=key)
+        case ToMember(user_id, message):
+            return await adapter.direct_message(user_id, message, key=key)
+        case ToReply(thread_ref, message):
+            return await adapter.reply(place, thread_ref, message)
+        case ToEdit(message_ref, message):
+            await adapter.update(place, message_ref, message)
+            return message_ref
+
+
+def calendar_of(adapter: Adapter) -> Calendar:
+    """The adapter as a calendar; only groups on such platforms have event rows."""
+    if not isinstance(adapter, Calendar):
+        raise TypeError(f"{adapter.platform} has no events")
+    return adapter
+
+
+async def look_up(adapter: Adapter, place: Place, kind: DeliveryKind, key: str) -> str | None:
+    """The post (or the session's event) an earlier attempt made, if it is out already."""
+    if kind == DeliveryKind.EVENT:
+        return await calendar_of(adapter).find_event(place, key)
+    return await adapter.find_post(place, key)
