@@ -119,3 +119,20 @@ async def test_without_create_events_the_group_runs_without_events(tmp_path: Pat
             assert ours(world) == [] and server.denied == []  # nothing Discord would refuse
             assert any("Session 1 of" in str(m) for m in server.bot_messages(world.text.id))
             assert await sent_events(studybot) == 4  # done without an event, not retried
+
+
+async def test_a_reschedule_moves_the_events_to_the_new_day(
+    world: World, studybot: InProcessBot
+) -> None:
+    server = world.server
+    await server.command(world["ada"], world.text, "join")
+    await server.command(world["ada"], world.text, "start", syllabus="mml", tz="Europe/Berlin")
+    await studybot.tick_until(studybot.clock.now())
+    assert len(ours(world)) == 4
+    await server.command(
+        world["ada"], world.text, "meeting", "reschedule", every="tuesday", at="19:15"
+    )
+    await studybot.tick_until(studybot.clock.now())
+    tuesdays = [datetime(2026, 10, 6, 19, 15, tzinfo=BERLIN) + n * WEEK for n in range(4)]
+    assert starts(ours(world)) == tuesdays and len(ours(world)) == 4  # moved, not made again
+    assert server.violations == [] and server.denied == []
