@@ -36,6 +36,7 @@ from bot.runtime.settings import Settings
 from bot.runtime.timeline import choose_timeline
 
 from .conftest import CONTENT
+from .scenario import png_size
 
 REPO = Path(__file__).resolve().parent.parent
 START = "2026-03-02T09:00Z"  # a Monday morning: the first Monday 18:00 session is that evening
@@ -494,9 +495,7 @@ def test_formulas_are_saved_as_pictures_and_their_paths_printed(tmp_path: Path) 
     # broken one, which gets the sentence instead.
     assert len(saved) == 2 and all(p.name.startswith("formula-") for p in saved), saved
     for picture in saved:
-        content = picture.read_bytes()
-        assert content.startswith(b"\x89PNG\r\n\x1a\n")
-        width, height = (int.from_bytes(content[i : i + 4], "big") for i in (16, 20))
+        width, height = png_size(picture.read_bytes())
         assert 40 <= width <= 1000 and 30 <= height <= 400, (picture.name, width, height)
         assert f"picture saved to {picture}" in out
     assert r"\det\begin{pmatrix}1&2\\3&4\end{pmatrix} = -2" in out  # the text is posted too

@@ -3,11 +3,12 @@ each session as a platform event and how many marked it Interested."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import EventDetails, Message, Paragraph, SmallPrint
-from bot.core.posts import plural
+from bot.core.posts import lead_time, plural
 from bot.core.safety import defuse, one_line
 from bot.store.models import Meeting
 
@@ -18,9 +19,7 @@ if TYPE_CHECKING:
 
 def starting_soon(*, meeting: Meeting, before: timedelta) -> Message:
     """A while before a session (``remind_before``): it is about to begin."""
-    minutes = int(before.total_seconds() // 60)
-    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
-    text = f"Starting in {when}: Session {meeting.index + 1}, “{meeting.title}”."
+    text = f"Starting in {lead_time(before)}: Session {meeting.index + 1}, “{meeting.title}”."
     return Message(text=text, blocks=(Paragraph(text),))
 
 
@@ -46,11 +45,8 @@ def session_event(
 def with_interest(message: Message, count: int) -> Message:
     """A kickoff or nudge with how many marked the session's event Interested."""
     line = f"{plural(count, 'member')} interested in this session's event."
-    return Message(
-        text=f"{message.text} {line}",
-        blocks=(*message.blocks, SmallPrint(line)),
-        attachments=message.attachments,
-        labels=message.labels,
+    return replace(
+        message, text=f"{message.text} {line}", blocks=(*message.blocks, SmallPrint(line))
     )
 
 
@@ -60,9 +56,6 @@ def where_we_meet(message: Message, *, link: str, place: str) -> Message:
     line = " · ".join(p for p in parts if p)
     if not line:
         return message
-    return Message(
-        text=f"{message.text} {line}",
-        blocks=(*message.blocks, Paragraph(line)),
-        attachments=message.attachments,
-        labels=message.labels,
+    return replace(
+        message, text=f"{message.text} {line}", blocks=(*message.blocks, Paragraph(line))
     )

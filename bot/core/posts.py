@@ -3,7 +3,7 @@ reminders, summaries, Q&A posts, notices. Answers to the member who acted are in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import (
@@ -41,6 +41,12 @@ CHECKIN_LABELS = {
 def plural(count: int, word: str, words: str | None = None) -> str:
     """``1 session``, ``2 sessions``: every count the bot writes agrees with its noun."""
     return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def lead_time(before: timedelta) -> str:
+    """How long before a session, in words: "30 minutes", "2 hours"."""
+    minutes = int(before.total_seconds() // 60)
+    return plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
 
 
 def unit_ids(meeting: Meeting) -> tuple[str, ...]:

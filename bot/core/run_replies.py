@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import Actions, Block, Bullets, Button, Heading, Message, Paragraph, Reply
-from bot.core.posts import local_time, plural, unit_ids
+from bot.core.posts import lead_time, local_time, plural, unit_ids
 from bot.core.replies import titled
 from bot.core.safety import defuse
 from bot.domain.states import DeliveryKind
@@ -236,6 +236,4 @@ def reminder_before(before: timedelta | None) -> str:
     """The notice after ``/study remind``."""
     if before is None:
         return "No more “starting soon” posts before sessions."
-    minutes = int(before.total_seconds() // 60)
-    when = plural(minutes, "minute") if minutes < 120 else plural(minutes // 60, "hour")
-    return f"From now on, a post {when} before each session says it is about to begin."
+    return f"From now on, a post {lead_time(before)} before each session says it is about to begin."

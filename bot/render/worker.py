@@ -20,6 +20,15 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZOOM = 2.0  # ziamath's 1 px per pt is small on a chat client's screen
 SHOWN_CHARS = 60  # how much of a long formula a sentence quotes
 
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, from its IHDR chunk (right after the signature); None when
+    ``content`` is not a PNG."""
+    if len(content) < 24 or not content.startswith(PNG_SIGNATURE) or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
 # latex2mathml's exceptions, by class name (its module is imported only inside the worker), and
 # what each means to the person who typed the formula.
 PARSER_PROBLEMS = {

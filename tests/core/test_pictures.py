@@ -10,6 +10,7 @@ from bot.core.models import Attachment, Message, SmallPrint
 from bot.core.pictures import worth_drawing
 
 from ..forbidden import LIBRARY_WORDING
+from ..scenario import png_size as size_of
 from .harness import Harness
 from .test_core_commands import started, text
 
@@ -17,10 +18,7 @@ MATRIX = r"$\begin{pmatrix}1&2\\3&4\end{pmatrix}$"
 
 
 def png_size(picture: Attachment) -> tuple[int, int]:
-    assert picture.content.startswith(b"\x89PNG\r\n\x1a\n"), picture.filename
-    return int.from_bytes(picture.content[16:20], "big"), int.from_bytes(
-        picture.content[20:24], "big"
-    )
+    return size_of(picture.content)
 
 
 def pictures(message: Message) -> list[Attachment]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import time
 from pathlib import Path
 
@@ -10,19 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from bot.render import formulas
+from bot.render import formulas, worker
 from bot.render.formulas import Formula, FormulaError, Limits, find_formulas, render_png
-from bot.render.worker import PNG_SIGNATURE
 
 from ..forbidden import library_wording_in
 
 
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height from the IHDR chunk, which follows the 8-byte signature."""
-    assert png[:8] == PNG_SIGNATURE
-    assert png[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
+    size = worker.png_size(png)
+    assert size is not None, png[:16]
+    return size
 
 
 def matrix(n: int) -> str:

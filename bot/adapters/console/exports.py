@@ -16,13 +16,7 @@ from rich.text import Text
 
 from bot.adapters.console.render import plain
 from bot.core.models import Attachment
-
-
-def png_size(content: bytes) -> tuple[int, int] | None:
-    """A PNG's width and height, from its header; None when it is not a PNG."""
-    if len(content) < 24 or not content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return None
-    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+from bot.render.worker import png_size
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.states import DeliveryKind, DeliveryStatus
@@ -87,17 +87,17 @@ async def cancel_all(db: AsyncSession, run: Run, now: datetime) -> None:
 
 
 async def ref_of(db: AsyncSession, meeting_id: int) -> str | None:
-    """The platform's id of the session's event, once made."""
-    newest = await db.scalar(
-        select(func.max(Delivery.id)).where(
+    """The platform's id of the session's event, once made (the newest row that made or
+    updated it)."""
+    return await db.scalar(
+        select(Delivery.message_ref)
+        .where(
             Delivery.meeting_id == meeting_id,
             Delivery.kind == DeliveryKind.EVENT,
             Delivery.status == DeliveryStatus.SENT,
             Delivery.message_ref.is_not(None),
             Delivery.message_ref != "",
         )
+        .order_by(Delivery.id.desc())
+        .limit(1)
     )
-    if newest is None:
-        return None
-    row = await db.get(Delivery, newest)
-    return row.message_ref if row is not None else None

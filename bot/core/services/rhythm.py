@@ -77,6 +77,8 @@ async def skip_holidays(
     None when the country is unknown."""
     import holidays  # on first use: its tables are only needed here
 
+    from bot.domain.schedule import Break
+
     code = country.upper()
     if code not in holidays.list_supported_countries():
         return None
@@ -90,8 +92,6 @@ async def skip_holidays(
         hit = _holiday_meetings(await runs.not_begun(db, run), spec, known)
         if not hit:
             break
-        from bot.domain.schedule import Break
-
         added = tuple(
             Break.model_validate({"from": day, "to": day, "reason": name})
             for day, name in sorted(hit.items())
