@@ -98,6 +98,7 @@ class Composed:
     question_ref: Literal["message_ref", "thread_ref"] | None = None
     to_draw: ToDraw | None = None  # drawn by ``illustrated``, outside the session
     interest_in: str | None = None  # a session's event: the post says how many are interested
+    not_checked_in: frozenset[str] = frozenset()  # a nudge: the user ids it is about
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +193,7 @@ async def _reminder(db: AsyncSession, it: Row) -> Composed:
         outgoing=ToChannel(_with_place(message, it.run)),
         follow_ups=direct,
         interest_in=await events.ref_of(db, it.meeting.id),
+        not_checked_in=frozenset(m.user_id for m in missing),
     )
 
 

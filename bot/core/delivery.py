@@ -273,9 +273,9 @@ class Deliverer:
                 direct = row.target is not None
                 if not await self.pacer.wait_unless(self.stopping, adapter, place, direct=direct):
                     return await self._release(row)
-                # Drawn once the session is closed; sent with its message as one post.
-                ready = await with_interest(adapter, place, await illustrated(composed))
-                ref = await send(adapter, place, ready, key)
+                # Drawn and counted once the session is closed (follow-ups: interested first).
+                composed = await with_interest(adapter, place, await illustrated(composed))
+                ref = await send(adapter, place, composed, key)
         except Exception as error:  # a platform failure: try again next tick
             log.warning("delivery %s failed: %s", key, error)
             failed = row.attempts >= MAX_ATTEMPTS

@@ -42,9 +42,15 @@ def session_event(
     )
 
 
-def with_interest(message: Message, count: int) -> Message:
-    """A kickoff or nudge with how many marked the session's event Interested."""
-    line = f"{plural(count, 'member')} interested in this session's event."
+def with_interest(message: Message, count: int, *, not_checked_in: int | None = None) -> Message:
+    """A kickoff or nudge with how many marked the session's event Interested (a nudge: and how
+    many of them have not checked in; a count, never names)."""
+    line = f"{plural(count, 'member')} interested in this session's event"
+    if not_checked_in == 0:
+        line += ", all of them checked in"
+    elif not_checked_in:
+        line += f", {not_checked_in} of them not checked in yet"
+    line += "."
     return replace(
         message, text=f"{message.text} {line}", blocks=(*message.blocks, SmallPrint(line))
     )

@@ -187,6 +187,6 @@ class Calendar(Protocol):
         """Cancel the event of a session that will not take place."""
         ...
 
-    async def interested(self, place: Place, ref: str) -> int | None:
-        """How many members marked themselves interested; None when unknown."""
+    async def interested(self, place: Place, ref: str) -> frozenset[str] | None:
+        """The user ids of the members who marked themselves interested; None when unknown."""
         ...

@@ -5,6 +5,7 @@ once no database session is open."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core import meeting_posts, pictures
 from bot.core.composer import (
@@ -30,15 +31,33 @@ async def illustrated(composed: Composed) -> Composed:
     return replace(composed, outgoing=replace(composed.outgoing, message=message), to_draw=None)
 
 
+# The nudges of members who did not mark the session Interested wait this long behind the
+# others': the ledger sends in order of due time, so on a large server, where direct messages
+# queue at the platform's rate limit, those who said they are coming hear first.
+INTERESTED_FIRST = timedelta(seconds=1)
+
+
 async def with_interest(adapter: Adapter, place: Place, composed: Composed) -> Composed:
-    """A kickoff or nudge saying how many marked the session's event Interested."""
+    """A kickoff or nudge saying how many marked the session's event Interested (and, for a
+    nudge, how many of them have not checked in, whose direct nudges go out first)."""
     if composed.interest_in is None or not isinstance(adapter, Calendar):
         return composed
-    count = await adapter.interested(place, composed.interest_in)
-    if not count or not isinstance(composed.outgoing, ToChannel):
+    interested = await adapter.interested(place, composed.interest_in)
+    if not interested or not isinstance(composed.outgoing, ToChannel):
         return composed
-    message = meeting_posts.with_interest(composed.outgoing.message, count)
-    return replace(composed, outgoing=ToChannel(message))
+    behind = interested & composed.not_checked_in
+    message = meeting_posts.with_interest(
+        composed.outgoing.message,
+        len(interested),
+        not_checked_in=len(behind) if composed.not_checked_in else None,
+    )
+    follow_ups = tuple(
+        row
+        if row.get("target") in interested
+        else {**row, "due_at": row["due_at"] + INTERESTED_FIRST}
+        for row in composed.follow_ups
+    )
+    return replace(composed, outgoing=ToChannel(message), follow_ups=follow_ups)
 
 
 async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:

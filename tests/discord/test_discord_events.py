@@ -136,3 +136,35 @@ async def test_a_reschedule_moves_the_events_to_the_new_day(
     tuesdays = [datetime(2026, 10, 6, 19, 15, tzinfo=BERLIN) + n * WEEK for n in range(4)]
     assert starts(ours(world)) == tuesdays and len(ours(world)) == 4  # moved, not made again
     assert server.violations == [] and server.denied == []
+
+
+async def test_the_nudge_counts_the_interested_and_messages_them_first(
+    world: World, studybot: InProcessBot
+) -> None:
+    server = world.server
+    for name in ("ada", "grace", "alan", "emmy"):
+        await server.command(world[name], world.text, "join")
+    for name in ("grace", "alan", "emmy"):  # nudged by direct message, in the order they joined
+        await server.command(world[name], world.text, "reminders", mode="dm")
+    await server.command(world["ada"], world.text, "start", syllabus="mml", tz="Europe/Berlin")
+    await studybot.tick_until(studybot.clock.now())
+    first = next(e for e in ours(world) if e["name"].startswith("Session 1:"))
+    # Ada and Emmy (who joined last) mark the session Interested; Ada checks in.
+    server.mark_interested(first["id"], [world["ada"].id, world["emmy"].id])
+    await studybot.tick_until(FIRST + timedelta(minutes=1))
+    await server.command(world["ada"], world.text, "checkin", status="done")
+
+    await studybot.tick_until(FIRST + timedelta(days=3, minutes=1))  # the mid-week nudge
+    nudge = next(m for m in server.bot_messages(world.text.id) if "Mid-week nudge" in str(m))
+    assert "3 of 4 members have not checked in" in str(nudge)
+    assert "2 members interested in this session's event, 1 of them not checked in yet." in str(
+        nudge
+    )
+    opened = [
+        str(seen.body["recipient_id"])
+        for seen in server.requests
+        if seen.template == "/users/@me/channels" and seen.status == 200
+    ]
+    # Emmy said she is coming and has not checked in: her nudge goes out before the others'.
+    assert opened[-3:] == [world["emmy"].id, world["grace"].id, world["alan"].id]
+    assert server.violations == []

@@ -43,7 +43,7 @@ another's needs Manage Events. "Starts in the future" is checked against ``now``
 sets it (to its fake clock's ``now``, or the wall clock): the bot's clock is the test's, which
 the stand-in cannot know, and the wall clock would refuse what a fake clock in the past plans.
 ``events`` are the stored events, ``events_in`` one server's, ``mark_interested`` sets who
-clicked Interested (``user_count`` when asked ``with_user_count``). No gateway events are sent
+clicked Interested (``user_count`` when asked ``with_user_count``, and the event's ``/users``). No gateway events are sent
 for them (studybot has no Guild Scheduled Events intent), but GUILD_CREATE lists them.
 """
 
@@ -1408,6 +1408,35 @@ async def _get_event(server: DiscordStandIn, seen: Seen) -> web.Response:
         return found
     guild, event = found
     return _json(guild.event_payload(event, with_user_count=_with_user_count(seen)))
+
+
+@route("GET", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users")
+async def _event_users(server: DiscordStandIn, seen: Seen) -> web.Response:
+    """Who marked an event Interested, by user id ascending: at most ``limit`` (100), those
+    ``before`` an id or else ``after`` one, as Discord pages them."""
+    found = _event_named(server, seen)
+    if isinstance(found, web.Response):
+        return found
+    guild, event = found
+    ids = sorted(guild.interested.get(event["id"], []), key=int)
+    if "before" in seen.query:
+        ids = [i for i in ids if int(i) < int(seen.query["before"])]
+    elif "after" in seen.query:
+        ids = [i for i in ids if int(i) > int(seen.query["after"])]
+    people = {p.id: p for p in guild.people.values()}
+    limit = int(seen.query.get("limit", 100))
+    page = ids[-limit:] if "before" in seen.query else ids[:limit]
+    return _json(
+        [
+            {
+                "guild_scheduled_event_id": event["id"],
+                "user_id": user_id,
+                "user": people[user_id].user(),
+                "response": 1,  # INTERESTED
+            }
+            for user_id in page
+        ]
+    )
 
 
 @route("PATCH", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}")

@@ -97,11 +97,11 @@ class SessionEvents:
         if found.status is discord.EventStatus.scheduled:
             await found.cancel()
 
-    async def interested(self, place: Place, ref: str) -> int | None:
-        """How many marked the event Interested."""
+    async def interested(self, place: Place, ref: str) -> frozenset[str] | None:
+        """The user ids of those who marked the event Interested."""
         guild = self._guild(place)
         if guild is None or not ref:
             return None
         self.budget.check()
-        found = await guild.fetch_scheduled_event(int(ref), with_counts=True)
-        return found.user_count
+        found = await guild.fetch_scheduled_event(int(ref), with_counts=False)
+        return frozenset([str(user.id) async for user in found.users()])
