@@ -49,6 +49,9 @@ class MemoryAdapter:
         self.said: list[Said] = []
         self.clock = clock
         self.admins: set[str] = set()  # names the platform calls admins
+        # The zone of each member's profile, as Slack tells it; "" for a platform that does
+        # not (Discord). Unlisted members are in UTC.
+        self.zones: dict[str, str] = {}
         self._refs = itertools.count(1)
 
     def record(self, said: Said) -> None:
@@ -105,7 +108,8 @@ class MemoryAdapter:
 
     def person(self, name: str) -> Person:
         """``ada`` is the user ``U-ada``."""
-        return Person(user_id=f"U-{name}", name=name, is_admin=name in self.admins)
+        zone = self.zones.get(name, "UTC")
+        return Person(user_id=f"U-{name}", name=name, is_admin=name in self.admins, timezone=zone)
 
     def show_reply(self, reply: Reply, *, event: Incoming, channel: str) -> None:
         """Recorded as ``ephemeral`` (to the member) or as a channel ``post``."""

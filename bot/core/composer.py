@@ -207,11 +207,17 @@ async def _summary(db: AsyncSession, it: Row) -> Composed:
     meetings = await runs.meetings_of(db, it.run)
     following = [m for m in meetings if m.index > it.meeting.index]
     counted = await tally.week_tally(db, it.group, it.run, it.meeting, it.now)
+    spec = runs.spec_of(it.run)
     message = posts.summary(
         tally=access.channel_view(counted),  # anyone in the channel reads it: counts, no names
         open_questions=await tally.waiting_questions(db, it.run, it.now),
         next_meeting=following[0] if following else None,
         zone=it.run.timezone,
+        next_in_calendar=(
+            meeting_posts.add_to_calendar(following[0], where=spec.link or spec.place)
+            if following
+            else None
+        ),
     )
     # Counts only, as in the text: the chart names nobody.
     chart = pictures.group_chart(
@@ -335,7 +341,7 @@ async def _event(db: AsyncSession, it: Row) -> Composed | None:
         syllabus=syllabus,
         contents=runs.content_of(it.meeting, syllabus),
         location=spec.link or spec.place,
-        length=events.LENGTH,
+        length=meeting_posts.SESSION_LENGTH,
     )
     return Composed(outgoing=ToEvent(ref, details))
 

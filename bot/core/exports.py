@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.meeting_posts import SESSION_LENGTH
 from bot.core.models import Attachment
 from bot.core.posts import cite
 from bot.core.services import runs
@@ -98,12 +98,15 @@ async def calendar_ics(db: AsyncSession, run: Run, syllabus: Syllabus) -> Attach
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{syllabus.title} study group")
     token = await _uid_token(db, run)
+    spec = runs.spec_of(run)
     for meeting in await runs.meetings_of(db, run):
         event = Event()
         event.add("uid", f"studybot-run{run.id}-session{meeting.index + 1}-{token}@studybot")
         event.add("summary", f"Study group: {meeting.title}")
         event.add("dtstart", meeting.starts_at)
-        event.add("duration", timedelta(hours=1))
+        event.add("duration", SESSION_LENGTH)
+        if spec.link or spec.place:
+            event.add("location", spec.link or spec.place)
         event.add("dtstamp", run.created_at)
         readings = "; ".join(cite(r["section"], r["title"], r["pages"]) for r in meeting.readings)
         event.add("description", f"{syllabus.title}. Read: {readings}")

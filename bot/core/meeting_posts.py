@@ -4,10 +4,11 @@ each session as a platform event and how many marked it Interested."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
-from bot.core.models import EventDetails, Message, Paragraph, SmallPrint
+from bot.core.models import EventDetails, Link, Message, Paragraph, SmallPrint
 from bot.core.posts import lead_time, plural
 from bot.core.safety import defuse, one_line
 from bot.store.models import Meeting
@@ -15,6 +16,32 @@ from bot.store.models import Meeting
 if TYPE_CHECKING:
     from bot.core.services.runs import MeetingContent
     from bot.domain.syllabus import Syllabus
+
+
+SESSION_LENGTH = timedelta(hours=1)  # how long a session's event or calendar entry says it lasts
+WHOLE_CALENDAR = "Every session at once, for any calendar app: `/study export ical`."
+
+
+def _utc_stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def add_to_calendar(meeting: Meeting, *, where: str) -> Link:
+    """A link that opens a new calendar entry for ``meeting``, filled in. Google Calendar's
+    template address needs no account of ours and no server of the bot's; the whole run as an
+    iCalendar file (``/study export ical``) serves every other calendar."""
+    query = {
+        "action": "TEMPLATE",
+        "text": f"Study group: {meeting.title}",
+        "dates": f"{_utc_stamp(meeting.starts_at)}/"
+        f"{_utc_stamp(meeting.starts_at + SESSION_LENGTH)}",
+        "details": f"Session {meeting.index + 1}, week {meeting.week}.",
+        **({"location": where} if where else {}),
+    }
+    return Link(
+        title=f"Add session {meeting.index + 1} to Google Calendar",
+        url=f"https://calendar.google.com/calendar/render?{urlencode(query)}",
+    )
 
 
 def starting_soon(*, meeting: Meeting, before: timedelta) -> Message:

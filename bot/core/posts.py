@@ -224,8 +224,10 @@ def summary(
     open_questions: list[WaitingQuestion],
     next_meeting: Meeting | None,
     zone: str,
+    next_in_calendar: Link | None = None,
 ) -> Message:
-    """The weekly summary: check-in counts, streaks, questions still waiting, what is next."""
+    """The weekly summary: check-in counts, streaks, questions still waiting, what is next
+    (and a link that adds it to a calendar)."""
     title = f"Weekly summary: {tally.meeting.title}"
     fields = (
         *((CHECKIN_LABELS[status], str(count)) for status, count in tally.counts.items()),
@@ -246,7 +248,9 @@ def summary(
         upshot = f"Next: {next_meeting.title}, {local_time(next_meeting.starts_at, zone)}."
     else:
         upshot = "That was the last session of this syllabus. Congratulations!"
-    blocks += [Paragraph(upshot), SmallPrint(SHARE_NOTES)]
+    blocks += [Paragraph(upshot)]
+    blocks += [Links((next_in_calendar,))] if next_in_calendar and next_meeting else []
+    blocks += [SmallPrint(SHARE_NOTES)]
     text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields) + ". " + upshot
     return Message(text=text, blocks=tuple(blocks))
 

@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from bot.core.models import Actions, Block, Bullets, Button, Heading, Message, Paragraph, Reply
+from bot.core import meeting_posts
+from bot.core.models import (
+    Actions,
+    Block,
+    Bullets,
+    Button,
+    Heading,
+    Links,
+    Message,
+    Paragraph,
+    Reply,
+    SmallPrint,
+)
 from bot.core.posts import lead_time, local_time, plural, unit_ids
 from bot.core.replies import titled
 from bot.core.safety import defuse
@@ -59,6 +71,15 @@ def zone_refused(problem: str) -> str:
     return f"That time zone won't do: {defuse(problem)}. Give it as `tz <Area/City>`, e.g. `tz Europe/Berlin`."
 
 
+def zone_wanted(syllabus_id: str) -> str:
+    """A first start without ``tz`` where the platform does not tell the organizer's zone."""
+    return (
+        "Which time zone does the group meet in? Start again with it, for example "
+        f"`/study start {syllabus_id} tz Europe/Berlin` (`tz` suggests zones as you type; "
+        "`tz UTC` suits a group spread around the world). Later starts keep it."
+    )
+
+
 def started(
     syllabus: Syllabus,
     spec: ScheduleSpec,
@@ -86,21 +107,32 @@ def started(
             f"({spec.timezone}). The first one is {local_time(first.starts_at, spec.timezone)}: {first.title}."
         ),
         Paragraph("Join with `/study join`. `/study schedule` lists the dates."),
+        Links((meeting_posts.add_to_calendar(first, where=spec.link or spec.place),)),
     ]
     return titled(f"Starting {syllabus.title}", blocks, ephemeral=ephemeral)
 
 
 def schedule(
-    following: list[Meeting], zone: str, *, heading: str, paused: bool, ephemeral: bool
+    following: list[Meeting],
+    zone: str,
+    *,
+    heading: str,
+    paused: bool,
+    ephemeral: bool,
+    where: str = "",
 ) -> Reply:
-    """The next meetings (at most five), in the group's zone."""
+    """The next meetings (at most five), in the group's zone, each with a link that adds it
+    to a calendar (not while paused: the dates will move). ``where``: the meeting link or
+    place, the calendar entry's location."""
     if paused:
         heading = "Paused. When it resumes, sessions move back. Planned so far:"
     if not following:
         return titled(heading, [Paragraph("No sessions left in this run.")], ephemeral=ephemeral)
-    return titled(
-        heading, [Bullets(tuple(_dated(m, zone) for m in following))], ephemeral=ephemeral
-    )
+    blocks: list[Block] = [Bullets(tuple(_dated(m, zone) for m in following))]
+    if not paused:
+        links = tuple(meeting_posts.add_to_calendar(m, where=where) for m in following)
+        blocks += [Links(links), SmallPrint(meeting_posts.WHOLE_CALENDAR)]
+    return titled(heading, blocks, ephemeral=ephemeral)
 
 
 def _dated(meeting: Meeting, zone: str) -> str:

@@ -192,8 +192,9 @@ async def run_in_worker(fn: Callable[..., bytes], *args: object, within: float) 
     loop = asyncio.get_running_loop()
     try:
         job = loop.run_in_executor(formulas.worker_pool(), fn, *args)
-        return await asyncio.wait_for(job, timeout=within)
+        picture = await asyncio.wait_for(job, timeout=within + formulas.cold_allowance())
     except ChartError:
+        formulas.answered()
         raise
     except TimeoutError:
         formulas.discard_pool()
@@ -203,6 +204,8 @@ async def run_in_worker(fn: Callable[..., bytes], *args: object, within: float) 
         raise ChartError(NOT_DRAWN) from None
     except Exception as error:  # a chart that cannot cross the process boundary, say
         raise ChartError(NOT_DRAWN) from error
+    formulas.answered()
+    return picture
 
 
 # --- in the worker process -----------------------------------------------------------------------

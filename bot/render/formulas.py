@@ -23,6 +23,9 @@ __all__ = ["Formula", "FormulaError", "Limits", "find_formulas", "render_png"]
 
 CACHE_SIZE = 256
 GRACE_SECONDS = 5.0  # beyond the worker's own cap: a worker that hangs where no timer reaches
+# A new pool answers its first job only after starting interpreters and importing the renderer,
+# which on a loaded machine takes seconds: that wait is not the formula's fault.
+COLD_START_SECONDS = 30.0
 
 
 class FormulaError(Exception):
@@ -132,17 +135,35 @@ class PictureCache:
 
 cache = PictureCache()
 _pool: ProcessPoolExecutor | None = None
+_pool_answered = False  # the pool has finished a job: it is warm
+
+
+class TooSlowHere(Exception):
+    """A worker that did not answer in time: refused now, but not remembered as the formula's
+    outcome (the machine may have been busy)."""
 
 
 def worker_pool() -> ProcessPoolExecutor:
     """The worker processes, started with the first formula. "spawn": a fresh interpreter,
     since forking a process that runs an event loop and threads is unsafe."""
-    global _pool
+    global _pool, _pool_answered
     if _pool is None:
+        _pool_answered = False
         _pool = ProcessPoolExecutor(
             max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
         )
     return _pool
+
+
+def cold_allowance() -> float:
+    """The extra wait for a job while the pool has not answered one yet."""
+    return 0.0 if _pool_answered else COLD_START_SECONDS
+
+
+def answered() -> None:
+    """A job came back: the pool is warm."""
+    global _pool_answered
+    _pool_answered = True
 
 
 def discard_pool() -> None:
@@ -170,7 +191,10 @@ async def render_png(latex: str, *, display: bool, limits: Limits | None = None)
     key = PictureCache.key(latex, display, limits)
     outcome = cache.get(key)
     if outcome is None:
-        outcome = await render_in_worker(latex, display, limits)
+        try:
+            outcome = await render_in_worker(latex, display, limits)
+        except TooSlowHere as slow:
+            raise FormulaError(str(slow)) from None
         cache.put(key, outcome)
     if isinstance(outcome, str):
         raise FormulaError(outcome)
@@ -182,12 +206,17 @@ async def render_in_worker(latex: str, display: bool, limits: Limits) -> bytes |
     loop = asyncio.get_running_loop()
     try:
         job = loop.run_in_executor(worker_pool(), render, latex, display, limits)
-        return await asyncio.wait_for(job, timeout=limits.seconds + GRACE_SECONDS)
+        picture = await asyncio.wait_for(
+            job, timeout=limits.seconds + GRACE_SECONDS + cold_allowance()
+        )
     except RenderProblem as problem:
+        answered()
         return str(problem)
     except (TimeoutError, BrokenProcessPool):
         discard_pool()
-        return (
+        raise TooSlowHere(
             f"The formula {shown(latex)} takes too long to typeset (more than "
             f"{limits.seconds:g} s). Split it into smaller formulas."
-        )
+        ) from None
+    answered()
+    return picture

@@ -222,7 +222,7 @@ async def started(world: World, studybot: InProcessBot) -> dict[str, Any]:
     server = world.server
     for name in ("ada", "grace", "mallory"):
         await server.command(world[name], world.text, "join")
-    answer = await server.command(world["ada"], world.text, "start", syllabus="mml")
+    answer = await server.command(world["ada"], world.text, "start", syllabus="mml", tz="UTC")
     assert not answer.ephemeral and "Starting" in answer.text
     return await studybot.tick_until_true(
         lambda: next((m for m in server.bot_messages(world.text.id) if custom_ids(m)), None),

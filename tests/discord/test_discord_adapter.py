@@ -226,7 +226,7 @@ async def test_without_manage_channels_a_forum_uses_the_tags_organizers_made(
         async with bot_in_process(world, tmp_path) as studybot:
             room = await world.members_post()
             await world.server.command(world["ada"], room, "join")
-            await world.server.command(world["ada"], room, "start", syllabus="mml")
+            await world.server.command(world["ada"], room, "start", syllabus="mml", tz="UTC")
             await studybot.tick_until_true(
                 lambda: len(world.server.threads_of(world.forum.id)) > 2, "the kickoff's posts"
             )

@@ -177,11 +177,37 @@ async def test_autocomplete_offers_the_units_of_the_groups_syllabus(
         nothing = await world.server.autocomplete(
             ada, world.text, "questions", focused="unit", unit=""
         )
-        await world.server.command(ada, world.text, "start", syllabus="mml")
+        await world.server.command(ada, world.text, "start", syllabus="mml", tz="UTC")
         choices = await world.server.autocomplete(
             ada, world.text, "questions", focused="unit", unit="mml-0"
         )
     assert nothing == []
     assert choices[1] == {"name": "mml-02: Linear Algebra", "value": "mml-02"}
     assert [c["value"] for c in choices] == [f"mml-0{n}" for n in range(1, 10)]
+    assert world.server.violations == []
+
+
+async def test_a_first_start_asks_for_the_zone_and_the_next_start_keeps_it(
+    world: World, tmp_path: Path
+) -> None:
+    ada = world["ada"]
+    async with bot_in_process(world, tmp_path):
+        await world.server.command(ada, world.text, "join")
+        # Discord does not tell a member's zone: a first start without one asks and starts nothing.
+        asked = await world.server.command(ada, world.text, "start", syllabus="mml")
+        assert asked.ephemeral
+        assert "Which time zone does the group meet in?" in asked.text
+        assert "`/study start mml tz Europe/Berlin`" in asked.text
+        schedule = await world.server.command(ada, world.text, "schedule")
+        assert "Starting" not in schedule.text and "/study start" in schedule.text
+
+        started = await world.server.command(
+            ada, world.text, "start", syllabus="mml", every="wednesday", tz="America/Chicago"
+        )
+        assert "Starting" in started.text and "America/Chicago" in started.text
+        await world.server.command(ada, world.text, "stop", confirm=True)
+        # The next book: day, time and zone of the last run, without asking again.
+        again = await world.server.command(ada, world.text, "start", syllabus="strang-ila")
+        assert "Starting" in again.text and "America/Chicago" in again.text
+        assert "Wednesday" in again.text
     assert world.server.violations == []

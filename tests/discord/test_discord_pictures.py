@@ -46,7 +46,7 @@ async def group_in(world: World, studybot: InProcessBot, *, forum: bool) -> Chan
     room = await world.members_post() if forum else world.text
     for name in ("ada", "grace"):
         await world.server.command(world[name], room, "join")
-    answer = await world.server.command(world["ada"], room, "start", syllabus="mml")
+    answer = await world.server.command(world["ada"], room, "start", syllabus="mml", tz="UTC")
     if answer.type == 5:  # a slow machine: the public answer follows the deferral
         await world.server.wait_for(lambda: answer.followups, "the public answer")
     assert "Starting" in answer.text, answer.text

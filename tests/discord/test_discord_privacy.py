@@ -108,7 +108,7 @@ async def play(tmp_path: Path) -> Played:
                 world, await server.command(world[name], channel, *path, **options)
             )
 
-        await command(ORGANIZER, "start", syllabus="mml")
+        await command(ORGANIZER, "start", syllabus="mml", tz="UTC")
         for name in (MEMBER, AUTHOR):
             await command(name, "join")
         kickoff = await studybot.tick_until_true(

@@ -7,9 +7,11 @@ on SQLite and a fake clock."""
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from bot.core.moments import MARKERS
 
@@ -63,3 +65,35 @@ async def test_a_first_start_takes_the_organizers_profile_zone(tmp_path: Path) -
         # 18:00 in New York on Monday 5 October (EDT, UTC-4) is 22:00 UTC.
         first = int(datetime(2026, 10, 5, 22, 0, tzinfo=UTC).timestamp())
         assert f"<!date^{first}^" in starting["text"]
+
+
+GOOGLE = re.compile(r"<(https://calendar\.google\.com/calendar/render\?[^|>]+)\|([^>]+)>")
+
+
+async def test_each_listed_session_has_an_add_to_calendar_link_at_its_utc_time(
+    tmp_path: Path,
+) -> None:
+    async with slack_bot(tmp_path) as slack:
+        standin = slack.standin
+        await slack.workspace.slash(ADA, "start mml every monday at 18:30 tz Europe/Berlin")
+        await slack.workspace.slash(ADA, "meeting link https://meet.example.org/mml")
+        await slack.tick_to(datetime(2026, 10, 6, tzinfo=UTC))  # past the first session
+        await slack.workspace.slash(ADA, "schedule")
+        answer = await standin.wait_for(
+            lambda: [m for m in standin.private_to(ADA) if "Google Calendar" in str(m.blocks)],
+            what="the schedule",
+        )
+        links = GOOGLE.findall(str(answer[-1].blocks))
+        assert [title for _, title in links[:3]] == [
+            f"Add session {n} to Google Calendar" for n in (2, 3, 4)
+        ]
+        # Berlin's 18:30 is 16:30 UTC before the change on 25 October and 17:30 after it.
+        for (url, _), start in zip(links, MEETINGS, strict=False):
+            query = parse_qs(urlsplit(html.unescape(url)).query)
+            begins, ends = query["dates"][0].split("/")
+            assert begins == f"{start:%Y%m%dT%H%M%SZ}"
+            assert ends == f"{start + timedelta(hours=1):%Y%m%dT%H%M%SZ}"
+            assert query["location"] == ["https://meet.example.org/mml"]
+            assert query["action"] == ["TEMPLATE"]
+        assert "/study export ical" in str(answer[-1].blocks)
+        assert standin.violations == []

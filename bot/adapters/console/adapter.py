@@ -245,7 +245,9 @@ class ConsoleAdapter:
         """Console members are known by name; ``Alice`` and ``alice`` are the same person."""
         user_id = name.strip().casefold()
         self.names[user_id] = name
-        return Person(user_id=user_id, name=name)
+        # A terminal has no profiles: a group started without `tz` meets in UTC, and every
+        # time the console prints names its zone.
+        return Person(user_id=user_id, name=name, timezone="UTC")
 
     def show_reply(self, reply: Reply, *, event: Incoming, channel: str) -> None:
         """An answer to a command or click: private ones are marked as only its author's."""

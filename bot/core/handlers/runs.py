@@ -91,17 +91,21 @@ def _with_events(ctx: Context, run: Run, meetings: list[Meeting]) -> None:
         events.add_rows(ctx.db, run, meetings, ctx.now)
 
 
-async def _usual_rhythm(ctx: Context, group: Group) -> dict[str, str]:
+async def _usual_rhythm(ctx: Context, group: Group, command: grammar.Start) -> dict[str, str]:
     """What a start leaves unsaid: the day, time and zone of the group's last run (a group
     that stopped and starts the next book keeps its evening), else Monday 18:00 in the zone of
-    the organizer's profile where the platform says it (Slack does), else UTC."""
+    the organizer's profile where the platform says it (Slack does; the console is in UTC).
+    Where it does not (Discord), a first start without ``tz`` asks for one: a group that meets
+    at 18:00 UTC by mistake is worse than one more command."""
     last = await runs.latest_run(ctx.db, group)
     if last is not None:
         kept = {key: str(last.schedule[key]) for key in DEFAULT_SCHEDULE if key in last.schedule}
         return kept | ({"time": kept["time"][:5]} if "time" in kept else {})  # stored HH:MM:SS
     profile = ctx.who.timezone
-    zone = profile if profile and zone_problem(profile) is None else DEFAULT_SCHEDULE["timezone"]
-    return {**DEFAULT_SCHEDULE, "timezone": zone}
+    zone = profile if profile and zone_problem(profile) is None else None
+    if zone is None and command.timezone is None:
+        raise Refusal(run_replies.zone_wanted(command.syllabus_id))
+    return {**DEFAULT_SCHEDULE, "timezone": zone or DEFAULT_SCHEDULE["timezone"]}
 
 
 async def start(ctx: Context, command: grammar.Start) -> Reply:
@@ -115,7 +119,7 @@ async def start(ctx: Context, command: grammar.Start) -> Reply:
     fields: dict[str, Any] = {
         "syllabus": syllabus.id,
         "start": command.start or "2000-01-03",  # replaced by today below
-        **await _usual_rhythm(ctx, group),
+        **await _usual_rhythm(ctx, group, command),
         **{key: value for key, value in given.items() if value},
     }
     if command.pace:
@@ -195,12 +199,14 @@ async def _organizers_run(ctx: Context) -> Run:
 async def upcoming_notice(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
     """``heading`` over the next five sessions: the notice after a change of dates."""
     following = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)[:5]
+    spec = runs.spec_of(run)
     return run_replies.schedule(
         following,
         run.timezone,
         heading=heading,
         paused=run.status == RunStatus.PAUSED,
         ephemeral=ephemeral,
+        where=spec.link or spec.place,
     )
 
 

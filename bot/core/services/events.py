@@ -16,7 +16,6 @@ from bot.domain.states import DeliveryKind, DeliveryStatus
 from bot.store.models import Delivery, Meeting, Run
 
 AHEAD = timedelta(days=28)  # an event is created this long before its session
-LENGTH = timedelta(hours=1)  # how long an event says a session lasts
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
 
 
