@@ -94,6 +94,10 @@ class MemoryAdapter:
         """Record an edit of a post."""
         self.record(Said("update", message_ref, message, place.channel))
 
+    def link_to(self, place: Place, ref: str) -> str | None:
+        """A made-up address, enough to see which post a link names."""
+        return f"https://chat.example/{place.channel}/{ref}"
+
     async def find_post(self, place: Place, key: str) -> str | None:
         """The ref of the post recorded with ``key``."""
         return next((s.ref for s in self.said if s.key == key), None)

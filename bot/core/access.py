@@ -10,6 +10,10 @@
 - A member sees their own check-ins and notes; organizers see the group's counts, who has and
   has not checked in, and the export; anyone else in the channel sees counts only (the weekly
   summary). A check-in's note is shown to its author and nobody else, ever.
+- A question asked in a group is seen in that group; other groups of the installation reading
+  the same book see it (in "Asked before" and the FAQ, never with a name) only once an
+  organizer of its group turns sharing on (``/study sharing on``). Drafts and withdrawn
+  questions are their asker's alone.
 
 The pipeline (``bot.core.bot``) calls ``admit_command`` / ``admit_action`` before dispatch, so a
 handler is never reached by someone its audience leaves out. The ``*_view`` functions decide
@@ -23,9 +27,9 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 
-from bot.core import grammar, replies
+from bot.core import grammar, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.services import groups
@@ -56,6 +60,9 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Ask: Audience.MEMBER,
     grammar.Resolve: Audience.MEMBER,  # the handler then wants the asker or an organizer
     grammar.Questions: Audience.MEMBER,
+    grammar.Sharing: Audience.ORGANIZER,
+    # The FAQ is every member's; featuring and hiding its entries, the organizers'.
+    grammar.Faq: lambda c: Audience.MEMBER if c.mark is None else Audience.ORGANIZER,
     grammar.Progress: Audience.MEMBER,  # members see counts; organizers see names too
     grammar.Me: Audience.MEMBER,
     grammar.ShowSchedule: Audience.MEMBER,
@@ -84,6 +91,8 @@ ACTION_AUDIENCE: dict[str, Audience] = {
     "checkin": Audience.MEMBER,  # the kickoff's Done / Partly / Behind
     "ask": Audience.MEMBER,  # the kickoff's Ask a question form
     "stop": Audience.ORGANIZER,  # the confirmation of `/study stop`
+    qa_replies.POST_ANYWAY: Audience.MEMBER,  # the handler then wants the draft's asker
+    qa_replies.WITHDRAW: Audience.MEMBER,
 }
 
 
@@ -200,3 +209,9 @@ def _viewer_statement() -> Select[tuple[int, Member]]:
             Group.channel == bindparam("channel"),
         )
     )
+
+
+def questions_seen_from(group: Group) -> ColumnElement[bool]:
+    """Which groups' questions a member of ``group`` may be shown (joined on ``Group``): their
+    own group's, and those of groups that share theirs."""
+    return or_(Group.id == group.id, Group.shares_questions.is_(True))

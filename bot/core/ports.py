@@ -190,3 +190,13 @@ class Calendar(Protocol):
     async def interested(self, place: Place, ref: str) -> frozenset[str] | None:
         """The user ids of the members who marked themselves interested; None when unknown."""
         ...
+
+
+@runtime_checkable
+class Permalinks(Protocol):
+    """A platform whose posts have addresses a member can open (Slack, Discord): the links
+    beside "Asked before" and in the FAQ. Without it, a question is named by its number."""
+
+    def link_to(self, place: Place, ref: str) -> str | None:
+        """The address of the post ``ref`` in ``place``'s channel, if it can be told."""
+        ...

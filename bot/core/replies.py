@@ -12,6 +12,7 @@ from bot.core.models import (
     Bullets,
     Fields,
     Heading,
+    Links,
     Message,
     Paragraph,
     Reply,
@@ -67,6 +68,8 @@ ORGANIZER_ACTIONS = {
     "remind": "set the reminder before sessions",
     "meeting": "set where the group meets",
     "export": "export the group's check-ins",
+    "sharing": "share the group's questions",
+    "faq": "feature or hide FAQ entries",
 }
 BUTTON_NOT_VALID = (
     "That button is not valid any more: there is no such session in this group, and nothing "
@@ -210,6 +213,8 @@ def _plain(block: Block) -> str:
         return "\n".join(f"• {item}" for item in block.items)
     if isinstance(block, Fields):
         return ", ".join(f"{k}: {v}" for k, v in block.pairs)
+    if isinstance(block, Links):  # the plain text (a notification, a console) names the address
+        return "\n".join(f"• {link.title}: {link.url}" for link in block.links)
     return ""
 
 

@@ -43,10 +43,23 @@ class CheckinStatus(StrEnum):
 
 
 class QuestionStatus(StrEnum):
-    """A Q&A question, before and after the asker or an organizer resolves it."""
+    """A Q&A question: a draft shown to its asker beside similar earlier questions, then
+    posted (open), resolved by the asker or an organizer, or withdrawn by the asker."""
 
+    DRAFT = "draft"
     OPEN = "open"
     RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+
+ASKED = (QuestionStatus.OPEN, QuestionStatus.RESOLVED)  # posted in the channel, and counted
+
+
+class FaqMark(StrEnum):
+    """An organizer's say on a resolved question in its unit's FAQ (none: listed as usual)."""
+
+    FEATURED = "featured"  # listed first
+    HIDDEN = "hidden"  # not listed
 
 
 class DeliveryKind(StrEnum):
@@ -66,6 +79,7 @@ class DeliveryKind(StrEnum):
     SOON = "soon"  # "starts in 30 minutes", when the schedule has remind_before
     EVENT = "event"  # the session's platform event: seq 0 creates it, later ones update it
     EVENT_CANCEL = "event_cancel"  # the event of a session that will not take place
+    QA_NUDGE = "qa_nudge"  # to the asker alone: a quiet thread with replies, did it answer it?
 
 
 class DeliveryStatus(StrEnum):

@@ -29,6 +29,7 @@ from bot.domain.states import (
     CheckinStatus,
     DeliveryKind,
     DeliveryStatus,
+    FaqMark,
     QuestionStatus,
     ReminderMode,
     Role,
@@ -99,6 +100,9 @@ class Group(Base):
     channel: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Organizers' choice: other groups of this installation reading the same book may see this
+    # group's questions in their suggestions and FAQ. Off until an organizer turns it on.
+    shares_questions: Mapped[bool] = mapped_column(default=False)
 
 
 class Member(Base):
@@ -210,7 +214,11 @@ class Question(Base):
     """A Q&A question: its post, its thread, and whether it is resolved."""
 
     __tablename__ = "questions"
-    __table_args__ = (_one_of("status", QuestionStatus), Index(None, "run_id", "status"))
+    __table_args__ = (
+        _one_of("status", QuestionStatus),
+        _one_of("faq", FaqMark),
+        Index(None, "run_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -226,6 +234,11 @@ class Question(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The answer the asker or an organizer accepted: quoted in the unit's FAQ.
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="SET NULL", use_alter=True)
+    )
+    faq: Mapped[str | None] = mapped_column(String(16))  # FaqMark, or None: listed as usual
 
 
 class Answer(Base):

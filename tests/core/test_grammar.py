@@ -23,6 +23,7 @@ from bot.core.grammar import (
     CheckIn,
     CommandError,
     Export,
+    Faq,
     Help,
     Holidays,
     Join,
@@ -40,6 +41,7 @@ from bot.core.grammar import (
     Reschedule,
     Resolve,
     Resume,
+    Sharing,
     ShowSchedule,
     Skip,
     Start,
@@ -55,7 +57,7 @@ from bot.core.grammar import (
 
 ORGANIZER_COMMANDS = {
     *("start", "plan", "pause", "resume", "skip", "stop", "organizer"),
-    *("reschedule", "break", "holidays", "unskip", "meeting", "remind"),
+    *("reschedule", "break", "holidays", "unskip", "meeting", "remind", "sharing"),
 }
 NO_ARGUMENT_COMMANDS = {
     "join": Join(),
@@ -115,6 +117,9 @@ ONE_OF_EACH = [
     ("stop", Stop()),
     ("organizer add <@U123|ada>", Organizer(add=True, member="<@U123|ada>")),
     ("export csv", Export("csv")),
+    ("faq mml-03", Faq("mml-03")),
+    ("faq hide #12", Faq(mark="hidden", question_id=12)),
+    ("sharing on", Sharing(on=True)),
 ]
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.discord.commands import UNDER_MEETING
+from bot.adapters.discord.commands import UNDER_MEETING, UNDER_ORGANIZER
+from bot.adapters.discord.qa_commands import UNDER_QA
 from bot.core import grammar as cmd
 from bot.core.models import CommandEvent, Person, Place
 
@@ -38,7 +39,11 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     (("syllabus", "show"), {"syllabus": "mml"}, "syllabus show mml", cmd.SyllabusShow),
     (("reminders",), {"mode": "dm"}, "reminders dm", cmd.Reminders),
     (("reminders",), {"mode": "off"}, "reminders off", cmd.Reminders),
-    (("organizers",), {}, "organizers", cmd.Organizers),
+    (("organizer", "list"), {}, "organizers", cmd.Organizers),
+    (("qa", "faq"), {}, "faq", cmd.Faq),
+    (("qa", "faq"), {"unit": "mml-02"}, "faq mml-02", cmd.Faq),
+    (("qa", "faq"), {"mark": "hide", "number": 12}, "faq hide 12", cmd.Faq),
+    (("qa", "sharing"), {"state": "on"}, "sharing on", cmd.Sharing),
     (
         ("start",),
         {
@@ -88,10 +93,13 @@ async def test_every_core_command_is_a_subcommand_and_each_becomes_its_text(worl
     recorder = Recorder()
     async with adapter_only(world, recorder):
         study = world.server.commands["study"]
-        # `/study meeting` holds the changes to a group's meetings (Discord allows 25 under /study).
-        assert {option["name"] for option in study["options"]} == set(cmd.SPECS) - set(
-            UNDER_MEETING
-        )
+        # `/study meeting` holds the changes to a group's meetings, `/study qa` the FAQ and
+        # sharing, `/study organizer list` the organizers (Discord allows 25 under /study).
+        nested = {*UNDER_MEETING, *UNDER_QA, *UNDER_ORGANIZER}
+        top = {option["name"] for option in study["options"]}
+        assert top == set(cmd.SPECS) - nested | {"qa"} and len(top) <= 25
+        qa = next(o for o in study["options"] if o["name"] == "qa")
+        assert {o["name"] for o in qa["options"]} == set(UNDER_QA)
         meeting = next(o for o in study["options"] if o["name"] == "meeting")
         assert {o["name"] for o in meeting["options"]} == {*UNDER_MEETING, "link", "place"}
         assert world.server.synced_to == "guild"  # DISCORD_GUILD_ID: instant, for trials

@@ -330,6 +330,12 @@ class DiscordAdapter(SessionEvents):
         if {t.id for t in tags} != {t.id for t in post.applied_tags} or name != post.name:
             await post.edit(name=name, applied_tags=tags)
 
+    def link_to(self, place: Place, ref: str) -> str | None:
+        """A message's address; a forum post is a thread, addressed by its own id."""
+        forum = isinstance(self.client.get_channel(int(place.channel)), discord.ForumChannel)
+        where = f"{place.workspace}/{ref}" if forum else f"{place.workspace}/{place.channel}/{ref}"
+        return f"https://discord.com/channels/{where}"
+
     async def find_post(self, place: Place, key: str) -> str | None:
         """The bot's recent post whose footer carries ``key``'s reference, if there is one."""
         channel = await self._channel(place.channel)

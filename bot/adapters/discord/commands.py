@@ -13,12 +13,15 @@ from typing import Protocol
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.qa_commands import add_qa_group
 from bot.core.grammar import MAX_TEXT, REMINDER_MODES, SPECS
 from bot.core.models import Place
 from bot.core.ports import Catalog, Suggestion
 
-# The commands declared under `/study meeting` (Discord allows 25 subcommands under /study).
+# The commands declared under `/study meeting` (Discord allows 25 subcommands under /study);
+# `/study organizers` is `/study organizer list`, and `/study qa` holds the rest of Q&A.
 UNDER_MEETING = ("reschedule", "break", "holidays", "unskip", "remind")
+UNDER_ORGANIZER = ("organizers",)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHECKIN_CHOICES = [
     app_commands.Choice(name="Done: I read it all", value="done"),
@@ -198,10 +201,6 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     async def back(interaction: discord.Interaction) -> None:
         await run(interaction, "back")
 
-    @study.command(name="organizers", description=summary("organizers"))
-    async def organizers(interaction: discord.Interaction) -> None:
-        await run(interaction, "organizers")
-
     @study.command(name="export", description=summary("export"))
     @app_commands.describe(kind="csv: the check-ins; ical: the calendar")
     @app_commands.rename(kind="format")
@@ -357,6 +356,10 @@ def study_group(hooks: Hooks) -> app_commands.Group:
         name="organizer", description=summary("organizer"), parent=study, guild_only=True
     )
 
+    @organizer.command(name="list", description=summary("organizers"))
+    async def organizers(interaction: discord.Interaction) -> None:
+        await run(interaction, "organizers")
+
     @organizer.command(name="add", description="Make a member an organizer")
     @app_commands.describe(member="A member of the group")
     async def organizer_add(interaction: discord.Interaction, member: discord.Member) -> None:
@@ -367,4 +370,5 @@ def study_group(hooks: Hooks) -> app_commands.Group:
     async def organizer_remove(interaction: discord.Interaction, member: discord.Member) -> None:
         await run(interaction, "organizer", "remove", member.mention)
 
+    add_qa_group(study, run=run, units=units, summary=summary)
     return study

@@ -240,6 +240,10 @@ class SlackAdapter:
         """The post made with ``key``, from the channel's recent history (see ``history``)."""
         return await find_keyed(self.client, channel=place.channel, key=key)
 
+    def link_to(self, place: Place, ref: str) -> str | None:
+        """The permalink of the message ``ref`` (the ``Permalinks`` port)."""
+        return self.identity.link_to(place.channel, ref) if self.identity else None
+
     # --- the Adapter protocol: running ----------------------------------------------------------
 
     async def _whoami(self) -> Identity:
@@ -255,7 +259,11 @@ class SlackAdapter:
             raise SlackStartError(
                 f"Cannot reach Slack's Web API at {self.settings.api_url}: {error}"
             ) from None
-        return Identity(team_id=str(auth["team_id"]), bot_user_id=str(auth["user_id"]))
+        return Identity(
+            team_id=str(auth["team_id"]),
+            bot_user_id=str(auth["user_id"]),
+            url=str(auth.get("url") or ""),
+        )
 
     async def start(self, bot: BotPort) -> None:
         """Check the token (auth.test), then take Slack's requests over Socket Mode or HTTP."""

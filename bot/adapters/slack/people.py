@@ -30,6 +30,13 @@ class Identity:
 
     team_id: str
     bot_user_id: str
+    url: str = ""  # the workspace's address, https://<name>.slack.com/
+
+    def link_to(self, channel: str, ts: str) -> str | None:
+        """A message's permalink, in the form chat.getPermalink answers (without its call)."""
+        if not self.url:
+            return None
+        return f"{self.url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
     def place(self, channel: str, thread: str | None = None) -> Place:
         """A channel (or a thread in it) of this workspace, in the core's terms."""

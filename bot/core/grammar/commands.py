@@ -88,6 +88,23 @@ class SyllabusShow:
 
 
 @dataclass(frozen=True)
+class Faq:
+    """``/study faq [unit-id]``: the resolved questions of a unit (the session's, if none);
+    organizers: ``/study faq feature|hide|unmark <question-id>``."""
+
+    unit: str | None = None
+    mark: Literal["featured", "hidden", "none"] | None = None
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """``/study sharing on|off``: other groups on the same book may see this group's questions."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Reminders:
     """``/study reminders dm|channel|off``."""
 
@@ -221,6 +238,8 @@ Command = (
     | Tex
     | Resolve
     | Questions
+    | Faq
+    | Sharing
     | Progress
     | Me
     | ShowSchedule

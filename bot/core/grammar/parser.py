@@ -18,6 +18,7 @@ from bot.core.grammar.commands import (
     CheckIn,
     Command,
     Export,
+    Faq,
     Help,
     Holidays,
     Join,
@@ -35,6 +36,7 @@ from bot.core.grammar.commands import (
     Reschedule,
     Resolve,
     Resume,
+    Sharing,
     ShowSchedule,
     Skip,
     Start,
@@ -155,6 +157,31 @@ def _questions(name: str, rest: str, args: list[str]) -> Command:
     if len(args) > 1:
         raise _error(name, "Give at most one unit.")
     return Questions(scope, args[0] if args else None)
+
+
+FAQ_MARKS = {"feature": "featured", "hide": "hidden", "unmark": "none"}
+
+
+def _faq(name: str, rest: str, args: list[str]) -> Command:
+    if args and args[0].lower() in FAQ_MARKS:
+        number = args[1].lstrip("#") if len(args) == 2 else ""
+        if not number.isdigit():
+            raise _error(
+                name,
+                f"Name the question by the number the FAQ shows, e.g. `/study faq {args[0].lower()} 12`.",
+            )
+        return Faq(mark=FAQ_MARKS[args[0].lower()], question_id=int(number))  # type: ignore[arg-type]
+    if len(args) > 1:
+        raise _error(name, "Give at most one unit, e.g. `/study faq mml-03`.")
+    return Faq(args[0] if args else None)
+
+
+def _sharing(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) != 1 or args[0].lower() not in ("on", "off"):
+        raise _error(
+            name, "Choose `on` (other groups reading this book see our questions) or `off`."
+        )
+    return Sharing(on=args[0].lower() == "on")
 
 
 def _syllabus(name: str, rest: str, args: list[str]) -> Command:
@@ -285,6 +312,8 @@ _PARSERS: dict[str, Parser] = {
     "tex": _tex,
     "resolve": _no_args(Resolve()),
     "questions": _questions,
+    "faq": _faq,
+    "sharing": _sharing,
     "progress": _no_args(Progress()),
     "me": _no_args(Me()),
     "schedule": _one_optional_word("all", ShowSchedule(), ShowSchedule(everything=True)),

@@ -33,6 +33,15 @@ SPECS: dict[str, Spec] = {
     ),
     "resolve": Spec("/study resolve", "in a Q&A thread: mark the question answered"),
     "questions": Spec("/study questions [open|all] [unit-id]", "list the group's questions"),
+    "faq": Spec(
+        "/study faq [unit-id]  (organizers: /study faq feature|hide|unmark <number>)",
+        "questions asked before on a unit and their accepted answers (this session's unit, if none)",
+    ),
+    "sharing": Spec(
+        "/study sharing on|off",
+        "let other groups reading the same book see our questions (in their suggestions and FAQ)",
+        organizer_only=True,
+    ),
     "progress": Spec("/study progress", "the group this week: check-ins, streaks, who is behind"),
     "me": Spec("/study me", "your check-ins, streak and open questions"),
     "schedule": Spec(

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.core import grammar
+from bot.core import grammar, qa_replies
 from bot.core.context import Context
 from bot.core.handlers import (
     checkins,
+    faq,
     meetings,
     membership,
     questions,
@@ -31,6 +32,8 @@ COMMANDS: dict[type[grammar.Command], Handler] = {
     grammar.Tex: questions.tex,
     grammar.Resolve: questions.resolve,
     grammar.Questions: questions.list_them,
+    grammar.Faq: faq.show,
+    grammar.Sharing: faq.sharing,
     grammar.Progress: reports.progress,
     grammar.Me: reports.me,
     grammar.ShowSchedule: runs.show_schedule,
@@ -60,6 +63,8 @@ ACTIONS: dict[str, Callable[[Context, ActionEvent], Awaitable[Reply]]] = {
     "checkin": checkins.click,
     "ask": questions.ask_click,
     "stop": runs.stop_click,  # the confirmation button of ``/study stop``
+    qa_replies.POST_ANYWAY: questions.post_draft,  # under "Asked before"
+    qa_replies.WITHDRAW: questions.withdraw_draft,
 }
 
 __all__ = ["ACTIONS", "COMMANDS", "Handler"]

