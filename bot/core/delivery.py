@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.composer import Row, compose
+from bot.core.composer import compose
 from bot.core.models import Place
 from bot.core.outcomes import Outcome, TickReport
+from bot.core.outgoing import Row
 from bot.core.pacing import Pacer
 from bot.core.ports import NO_METER, Adapter, Clock, Meter
 from bot.core.sending import illustrated, look_up, send, with_interest

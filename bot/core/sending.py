@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core import meeting_posts, pictures
-from bot.core.composer import (
+from bot.core.models import Place
+from bot.core.outgoing import (
     Composed,
     ToCancelEvent,
     ToChannel,
@@ -18,7 +19,6 @@ from bot.core.composer import (
     ToReply,
     ToThread,
 )
-from bot.core.models import Place
 from bot.core.ports import Adapter, Calendar
 from bot.domain.states import DeliveryKind
 
