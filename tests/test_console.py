@@ -500,3 +500,35 @@ def test_formulas_are_saved_as_pictures_and_their_paths_printed(tmp_path: Path) 
         assert f"picture saved to {picture}" in out
     assert r"\det\begin{pmatrix}1&2\\3&4\end{pmatrix} = -2" in out  # the text is posted too
     assert "does not parse" in out and "Try again with `/study tex <formula>`" in out
+
+
+def test_a_question_asked_again_is_suggested_and_the_faq_keeps_the_accepted_answer(
+    tmp_path: Path,
+) -> None:
+    completed = console(
+        tmp_path,
+        START_MML,  # #1
+        "/study ask mml-02 What does the rank of a matrix measure?",  # #2, its thread #3
+        "as bob",
+        "reply #3 The number of linearly independent columns.",  # #4
+        "as alice",
+        "react #4 ✅",  # accepts bob's answer: #2 edited, a note in the thread
+        "as bob",
+        "/study ask mml-02 What is measured by the rank of a matrix?",
+        "click post-question 2",  # posted after all
+        "/study faq mml-02",
+        "/study edit 2 What is measured by the rank of a matrix, and why rows?",
+        "as alice",
+        "/study reopen 1",
+        args=("--as", "alice", "--start-at", START),
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = flat(completed.stdout)
+    assert "Asked before" in out and "“What does the rank of a matrix measure?” (resolved" in out
+    assert "click post-question 2" in out
+    assert "Your question is posted as Question 2 (unit mml-02)" in out
+    assert "bob's answer did it" in out
+    assert "Accepted answer: The number of linearly independent columns." in out
+    assert "Edited: its post in the channel now reads as you wrote." in out
+    assert "and why rows?" in out  # the post, edited
+    assert "Reopened by alice" in out

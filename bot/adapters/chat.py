@@ -132,9 +132,15 @@ class Chat:
         )
 
     async def react(
-        self, message_ref: str, emoji: str, *, by: str, event_id: str | None = None
+        self,
+        message_ref: str,
+        emoji: str,
+        *,
+        by: str,
+        event_id: str | None = None,
+        thread: str | None = None,
     ) -> Reply | None:
-        """A reaction on a message."""
+        """A reaction on a message (``thread``: the thread it is a reply in, as platforms say)."""
         self.screen.show_reaction(by, message_ref, emoji)
         return await self._send(
             ReactionEvent(
@@ -142,7 +148,8 @@ class Chat:
                 where=self.place(),
                 event_id=self._id(event_id),
                 emoji=emoji,
-                message_ref=message_ref,
+                message_ref=thread or message_ref,
+                reply_ref=message_ref if thread else None,
             )
         )
 

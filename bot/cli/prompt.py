@@ -91,7 +91,10 @@ class ConsolePrompt:
             await self.chat.reply_in_thread(thread, line.text, by=self.name)
         elif isinstance(line, lines.React):
             self.adapter.check_ref(line.ref)
-            await self.chat.react(line.ref, line.emoji, by=self.name)
+            # ✅ on a member's answer in a thread: the platforms say both (it accepts the answer).
+            await self.chat.react(
+                line.ref, line.emoji, by=self.name, thread=self.adapter.reply_thread(line.ref)
+            )
         elif isinstance(line, lines.Click):
             await self.chat.click(line.action, line.value, by=self.name)
         elif isinstance(line, lines.Membership):
@@ -198,4 +201,6 @@ class Session:
                     log.debug("handling %r failed", text, exc_info=True)
                     prompt.tell(f"That did not work ({error}). Type help for what works here.")
                 adapter.zone = await group_zone(app.engine, chat) or UTC
+            if app.ticker is not None:  # the posts the last lines wrote, before leaving
+                await app.ticker.settle()
         return skipped

@@ -9,7 +9,9 @@
   organizer): that is how a group begins.
 - A member sees their own check-ins and notes; organizers see the group's counts, who has and
   has not checked in, and the export; anyone else in the channel sees counts only (the weekly
-  summary). A check-in's note is shown to its author and nobody else, ever.
+  summary). A check-in's note is shown to its author and nobody else, ever. The summary thanks
+  by name the members whose answers were accepted that week (those answers are public in the
+  question's thread already).
 - A question asked in a group is seen in that group; other groups of the installation reading
   the same book see it (in "Asked before" and the FAQ, never with a name) only once an
   organizer of its group turns sharing on (``/study sharing on``). Drafts and withdrawn
@@ -61,6 +63,11 @@ COMMAND_AUDIENCE: dict[type[grammar.Command], Rule] = {
     grammar.Resolve: Audience.MEMBER,  # the handler then wants the asker or an organizer
     grammar.Questions: Audience.MEMBER,
     grammar.Sharing: Audience.ORGANIZER,
+    # The handlers then want the asker (and for reopen, the asker or an organizer).
+    grammar.Reopen: Audience.MEMBER,
+    grammar.Edit: Audience.MEMBER,
+    grammar.Move: Audience.MEMBER,
+    grammar.Withdraw: Audience.MEMBER,
     # The FAQ is every member's; featuring and hiding its entries, the organizers'.
     grammar.Faq: lambda c: Audience.MEMBER if c.mark is None else Audience.ORGANIZER,
     grammar.Progress: Audience.MEMBER,  # members see counts; organizers see names too

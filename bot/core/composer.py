@@ -140,6 +140,7 @@ async def _summary(db: AsyncSession, it: Row) -> Composed:
             if following
             else None
         ),
+        questions=await tally.question_week(db, it.run, it.meeting.starts_at, it.now),
     )
     # Counts only, as in the text: the chart names nobody.
     chart = pictures.group_chart(

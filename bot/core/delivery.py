@@ -31,7 +31,7 @@ from bot.core.outcomes import Outcome, TickReport
 from bot.core.outgoing import Row
 from bot.core.pacing import Pacer
 from bot.core.ports import NO_METER, Adapter, Clock, Meter
-from bot.core.sending import illustrated, look_up, send, with_interest
+from bot.core.sending import look_up, prepared, send
 from bot.core.services import runs
 from bot.core.services.ledger import write_notices, write_rows
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
@@ -275,7 +275,7 @@ class Deliverer:
                 if not await self.pacer.wait_unless(self.stopping, adapter, place, direct=direct):
                     return await self._release(row)
                 # Drawn and counted once the session is closed (follow-ups: interested first).
-                composed = await with_interest(adapter, place, await illustrated(composed))
+                composed = await prepared(adapter, place, composed)
                 ref = await send(adapter, place, composed, key)
         except Exception as error:  # a platform failure: try again next tick
             log.warning("delivery %s failed: %s", key, error)

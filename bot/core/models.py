@@ -85,7 +85,8 @@ class ReactionEvent(Incoming):
     """A reaction added to a message."""
 
     emoji: str  # a name such as "white_check_mark" or the character itself
-    message_ref: str
+    message_ref: str  # the message, or the thread it is in (a ✅ there counts for its question)
+    reply_ref: str | None = None  # the reply inside that thread, when it was one (an answer)
 
 
 @dataclass(frozen=True, kw_only=True)

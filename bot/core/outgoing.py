@@ -89,6 +89,7 @@ class Composed:
     to_draw: ToDraw | None = None  # drawn by ``illustrated``, outside the session
     interest_in: str | None = None  # a session's event: the post says how many are interested
     not_checked_in: frozenset[str] = frozenset()  # a nudge: the user ids it is about
+    link_to: str | None = None  # a post of the group's channel the message links to
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,7 @@ reminders, summaries, Q&A posts, notices. Answers to the member who acted are in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,12 @@ from bot.core.models import (
 from bot.core.moments import moment
 from bot.core.safety import defuse, one_line
 from bot.core.services.runs import MeetingContent
-from bot.core.services.tally import STREAK_WORTH_SHOWING, WaitingQuestion, WeekTally
+from bot.core.services.tally import (
+    STREAK_WORTH_SHOWING,
+    QuestionWeek,
+    WaitingQuestion,
+    WeekTally,
+)
 from bot.domain.states import CheckinStatus
 from bot.store.models import Meeting
 
@@ -225,6 +231,7 @@ def summary(
     next_meeting: Meeting | None,
     zone: str,
     next_in_calendar: Link | None = None,
+    questions: QuestionWeek | None = None,
 ) -> Message:
     """The weekly summary: check-in counts, streaks, questions still waiting, what is next
     (and a link that adds it to a calendar)."""
@@ -248,11 +255,23 @@ def summary(
         upshot = f"Next: {next_meeting.title}, {local_time(next_meeting.starts_at, zone)}."
     else:
         upshot = "That was the last session of this syllabus. Congratulations!"
+    qa_line = ""
+    if questions is not None and (questions.asked or questions.resolved):
+        qa_line = f"Questions this week: {questions.asked} asked, {questions.resolved} resolved."
+        if questions.helpers:
+            qa_line += f" Thanks to {_names(questions.helpers)}, whose answers were accepted."
+        blocks.append(Paragraph(qa_line))
     blocks += [Paragraph(upshot)]
     blocks += [Links((next_in_calendar,))] if next_in_calendar and next_meeting else []
     blocks += [SmallPrint(SHARE_NOTES)]
-    text = f"{title}. " + ", ".join(f"{label}: {value}" for label, value in fields) + ". " + upshot
+    counted = ", ".join(f"{label}: {value}" for label, value in fields)
+    text = f"{title}. {counted}. " + (f"{qa_line} " if qa_line else "") + upshot
     return Message(text=text, blocks=tuple(blocks))
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = [defuse(n) for n in names]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 SHARE_NOTES = (

@@ -149,3 +149,35 @@ def marked(question_id: int, mark: FaqMark | None) -> str:
     if mark is FaqMark.HIDDEN:
         return f"#{question_id} is hidden from the FAQ (organizers still see it, marked)."
     return f"#{question_id} is listed in the FAQ as usual."
+
+
+# --- a question after it is asked (bot.core.handlers.question_changes) ----------------------
+
+NAME_THE_QUESTION = (
+    "Which question? Give its number (`/study questions all` lists them), e.g. "
+    "`/study reopen 3`, or type the command in the question's thread."
+)
+ASKERS_ONLY = "Only the person who asked that question can change it."
+REOPEN_WHO = "Only the person who asked, or an organizer, can reopen this question."
+NOT_RESOLVED_YET = "That question is still open: there is nothing to reopen."
+REOPENED = "Reopened: its post says so again, and answers in its thread count."
+WITHDRAWN_ALREADY = "That question was withdrawn; ask again with `/study ask ...`."
+EDITED = "Edited: its post in the channel now reads as you wrote."
+WITHDRAW_OPEN_ONLY = "Only an open question can be withdrawn; a resolved one stays for the FAQ."
+ANSWERED_ALREADY = (
+    "Someone has answered it already, so it stays: their answer is part of the group's record. "
+    "`/study edit` rewrites it instead."
+)
+WITHDRAWN_POSTED = "Withdrawn: its post now says so, and it is not counted or listed."
+
+
+def no_such_question(number: int, count: int) -> str:
+    """A question number that is not one of the run's."""
+    if count == 0:
+        return "No questions have been asked in this run yet."
+    return f"There is no question {number}: this run has questions 1 to {count}."
+
+
+def moved(unit: str) -> str:
+    """``/study move``: done."""
+    return f"Moved: it is filed under {unit} now, and its post says so."

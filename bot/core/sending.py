@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core import meeting_posts, pictures
-from bot.core.models import Place
+from bot.core.models import Link, Links, Place
 from bot.core.outgoing import (
     Composed,
     ToCancelEvent,
@@ -19,8 +19,14 @@ from bot.core.outgoing import (
     ToReply,
     ToThread,
 )
-from bot.core.ports import Adapter, Calendar
+from bot.core.ports import Adapter, Calendar, Permalinks
 from bot.domain.states import DeliveryKind
+
+
+async def prepared(adapter: Adapter, place: Place, composed: Composed) -> Composed:
+    """``composed`` ready to send: pictures drawn, interest counted, links made."""
+    composed = await with_interest(adapter, place, await illustrated(composed))
+    return with_link(adapter, place, composed)
 
 
 async def illustrated(composed: Composed) -> Composed:
@@ -58,6 +64,19 @@ async def with_interest(adapter: Adapter, place: Place, composed: Composed) -> C
         for row in composed.follow_ups
     )
     return replace(composed, outgoing=ToChannel(message), follow_ups=follow_ups)
+
+
+def with_link(adapter: Adapter, place: Place, composed: Composed) -> Composed:
+    """A message that names a post of the group's channel, with that post's address where
+    the platform gives one (a direct message cannot point at it otherwise)."""
+    if composed.link_to is None or not isinstance(adapter, Permalinks):
+        return composed
+    url = adapter.link_to(place, composed.link_to)
+    if url is None:
+        return composed
+    message = composed.outgoing.message
+    linked = replace(message, blocks=(*message.blocks, Links((Link("Open it", url),))))
+    return replace(composed, outgoing=replace(composed.outgoing, message=linked), link_to=None)
 
 
 async def send(adapter: Adapter, place: Place, composed: Composed, key: str) -> str:

@@ -43,8 +43,9 @@ class CheckinStatus(StrEnum):
 
 
 class QuestionStatus(StrEnum):
-    """A Q&A question: a draft shown to its asker beside similar earlier questions, then
-    posted (open), resolved by the asker or an organizer, or withdrawn by the asker."""
+    """A Q&A question: a draft shown to its asker beside similar earlier questions (dropped if
+    they withdraw it), then posted (open), resolved by the asker or an organizer, or withdrawn
+    by the asker while unanswered (its post says so, and it keeps its number)."""
 
     DRAFT = "draft"
     OPEN = "open"
@@ -53,6 +54,7 @@ class QuestionStatus(StrEnum):
 
 
 ASKED = (QuestionStatus.OPEN, QuestionStatus.RESOLVED)  # posted in the channel, and counted
+POSTED = (*ASKED, QuestionStatus.WITHDRAWN)  # given a number (a withdrawn one keeps its number)
 
 
 class FaqMark(StrEnum):

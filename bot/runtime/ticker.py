@@ -123,6 +123,14 @@ class Ticker:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def settle(self) -> None:
+        """Let the ticks under way finish, then send what is due: for a session that ends on
+        purpose (the console at the end of its input), so that what the last line wrote is
+        shown, not given back for next time."""
+        while self._ticking:
+            await asyncio.wait(set(self._ticking))
+        await self.deliverer.tick()
+
     async def stop(self) -> None:
         """No new ticks; a running tick finishes the posts already with the platform and gives
         back the rest for any process to send (no half-sent batch, no cancelled send)."""

@@ -239,6 +239,9 @@ class Question(Base):
         ForeignKey("answers.id", ondelete="SET NULL", use_alter=True)
     )
     faq: Mapped[str | None] = mapped_column(String(16))  # FaqMark, or None: listed as usual
+    # Counts the changes after posting (resolved, reopened, edited, moved): each one's edit of
+    # the post and note in its thread are ledger rows of their own (``bot.core.qa_changes``).
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Answer(Base):

@@ -22,6 +22,7 @@ from bot.core.grammar import (
     Break,
     CheckIn,
     CommandError,
+    Edit,
     Export,
     Faq,
     Help,
@@ -30,6 +31,7 @@ from bot.core.grammar import (
     Leave,
     Me,
     MeetAt,
+    Move,
     Organizer,
     Organizers,
     Pause,
@@ -38,6 +40,7 @@ from bot.core.grammar import (
     Questions,
     Remind,
     Reminders,
+    Reopen,
     Reschedule,
     Resolve,
     Resume,
@@ -50,6 +53,7 @@ from bot.core.grammar import (
     SyllabusShow,
     Tex,
     Unskip,
+    Withdraw,
     help_text,
     parse,
     usage,
@@ -120,6 +124,10 @@ ONE_OF_EACH = [
     ("faq mml-03", Faq("mml-03")),
     ("faq hide #12", Faq(mark="hidden", question_id=12)),
     ("sharing on", Sharing(on=True)),
+    ("reopen 3", Reopen(3)),
+    ("edit 3 What is rank, really?", Edit(3, "What is rank, really?")),
+    ("move #3 mml-04", Move(3, "mml-04")),
+    ("withdraw 3", Withdraw(3)),
 ]
 
 

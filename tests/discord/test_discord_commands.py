@@ -44,6 +44,16 @@ CASES: list[tuple[tuple[str, ...], dict[str, Any], str, type]] = [
     (("qa", "faq"), {"unit": "mml-02"}, "faq mml-02", cmd.Faq),
     (("qa", "faq"), {"mark": "hide", "number": 12}, "faq hide 12", cmd.Faq),
     (("qa", "sharing"), {"state": "on"}, "sharing on", cmd.Sharing),
+    (("qa", "reopen"), {}, "reopen", cmd.Reopen),
+    (("qa", "reopen"), {"number": 3}, "reopen 3", cmd.Reopen),
+    (
+        ("qa", "edit"),
+        {"number": 3, "question": "What is $A^T$?"},
+        "edit 3 What is $A^T$?",
+        cmd.Edit,
+    ),
+    (("qa", "move"), {"number": 3, "unit": "mml-04"}, "move 3 mml-04", cmd.Move),
+    (("qa", "withdraw"), {"number": 3}, "withdraw 3", cmd.Withdraw),
     (
         ("start",),
         {

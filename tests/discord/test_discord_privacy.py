@@ -41,7 +41,8 @@ TABLE: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[str, str, str]]] =
     "ask": (
         ("ask",),
         {"question": "What is a norm?"},
-        (JOIN_FIRST, "Your question is posted", "Your question is posted"),
+        # The organizer asks after the member, in the same words: the member's comes first.
+        (JOIN_FIRST, "Your question is posted", "Asked before"),
     ),
     "questions": (("questions",), {}, (JOIN_FIRST, "Open questions", "Open questions")),
     "schedule": (("schedule",), {}, (JOIN_FIRST, "Coming up", "Coming up")),

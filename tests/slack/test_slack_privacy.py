@@ -34,7 +34,8 @@ TABLE: dict[str, tuple[str, str, str]] = {
     "export csv": (JOIN_FIRST, ORGANIZERS_ONLY, "checkins.csv"),
     "export ical": (JOIN_FIRST, ".ics", ".ics"),
     "checkin done": (JOIN_FIRST, "Checked in as done", "Checked in as done"),
-    "ask What is a norm?": (JOIN_FIRST, "Your question is posted", "Your question is posted"),
+    # The organizer asks after the member, in the same words: the member's is suggested first.
+    "ask What is a norm?": (JOIN_FIRST, "Your question is posted", "Asked before"),
     "questions": (JOIN_FIRST, "Open questions", "Open questions"),
     "schedule": (JOIN_FIRST, "Coming up", "Coming up"),
     "reminders dm": (JOIN_FIRST, "mid-week nudge", "mid-week nudge"),

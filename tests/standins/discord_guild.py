@@ -419,9 +419,11 @@ class Guild:
         body: dict[str, Any],
         message_id: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        stored: bool = True,
     ) -> dict[str, Any]:
         """A message as Discord stores it; ``attachments`` are its files as Discord describes
-        them (the stand-in builds them from the request's parts, see ``DiscordStandIn``)."""
+        them (the stand-in builds them from the request's parts, see ``DiscordStandIn``).
+        ``stored=False``: an ephemeral one, which only its member sees and no history keeps."""
         message: dict[str, Any] = {
             "id": message_id or self.ids(),
             "channel_id": channel.id,
@@ -444,7 +446,8 @@ class Guild:
             message["nonce"] = body["nonce"]
         if channel.type != DM:
             message["guild_id"] = self.id
-        self.messages.setdefault(channel.id, []).append(message)
+        if stored:
+            self.messages.setdefault(channel.id, []).append(message)
         return message
 
     def guild_create(self) -> dict[str, Any]:

@@ -333,6 +333,11 @@ class ConsoleAdapter:
         shown = f"threads: {', '.join(threads)}" if threads else "no thread yet"
         return f"they run from #1 to #{last}; latest {shown}"
 
+    def reply_thread(self, ref: str) -> str | None:
+        """The thread a member's message ``ref`` was written in; None for anything else."""
+        known = self.known.get(ref)
+        return known.thread if known is not None and known.kind == "member" else None
+
     def thread_for(self, ref: str) -> str:
         """The thread to reply in when someone types ``reply REF``.
 

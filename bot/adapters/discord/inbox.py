@@ -209,6 +209,7 @@ class Inbox:
                 event_id=f"reaction:{payload.message_id}:{payload.user_id}:{payload.emoji}",
                 emoji=str(payload.emoji),
                 message_ref=target,
+                reply_ref=str(payload.message_id) if place.thread else None,
             )
         )
 

@@ -141,12 +141,14 @@ class EventListeners:
             if emoji not in RESOLVE_EMOJI or dig(event, "item", "type") != "message":
                 return  # only ✅ means something to the bot
             user, channel, ts = event["user"], event["item"]["channel"], event["item"]["ts"]
+            thread = await self._thread_of(channel, ts)
             event_in_core = ReactionEvent(
                 who=await self.tools.people.person(user),
                 where=self.tools.identity.place(channel),
                 event_id=f"event:{body['event_id']}",
                 emoji=emoji,
-                message_ref=await self._thread_of(channel, ts),
+                message_ref=thread,
+                reply_ref=ts if ts != thread else None,
             )
             await self._dispatch(event_in_core, Origin(channel=channel, user=user))
 

@@ -98,6 +98,36 @@ class Faq:
 
 
 @dataclass(frozen=True)
+class Reopen:
+    """``/study reopen [number]``: a resolved question open again (in its thread, or by number)."""
+
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """``/study edit <number> <new text>``: the asker rewrites their question."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """``/study move <number> <unit-id>``: the asker files their question under another unit."""
+
+    number: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """``/study withdraw <number>``: the asker takes back a question nobody has answered."""
+
+    number: int
+
+
+@dataclass(frozen=True)
 class Sharing:
     """``/study sharing on|off``: other groups on the same book may see this group's questions."""
 
@@ -239,6 +269,10 @@ Command = (
     | Resolve
     | Questions
     | Faq
+    | Reopen
+    | Edit
+    | Move
+    | Withdraw
     | Sharing
     | Progress
     | Me

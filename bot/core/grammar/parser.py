@@ -17,6 +17,7 @@ from bot.core.grammar.commands import (
     Break,
     CheckIn,
     Command,
+    Edit,
     Export,
     Faq,
     Help,
@@ -25,6 +26,7 @@ from bot.core.grammar.commands import (
     Leave,
     Me,
     MeetAt,
+    Move,
     Organizer,
     Organizers,
     Pause,
@@ -33,6 +35,7 @@ from bot.core.grammar.commands import (
     Questions,
     Remind,
     Reminders,
+    Reopen,
     Reschedule,
     Resolve,
     Resume,
@@ -45,6 +48,7 @@ from bot.core.grammar.commands import (
     SyllabusShow,
     Tex,
     Unskip,
+    Withdraw,
 )
 from bot.core.grammar.specs import SPECS, usage
 
@@ -174,6 +178,40 @@ def _faq(name: str, rest: str, args: list[str]) -> Command:
     if len(args) > 1:
         raise _error(name, "Give at most one unit, e.g. `/study faq mml-03`.")
     return Faq(args[0] if args else None)
+
+
+def _number(name: str, args: list[str], example: str) -> int:
+    """The question number a command starts with (``3`` or ``#3``)."""
+    typed = args[0].lstrip("#") if args else ""
+    if not typed.isdigit():
+        raise _error(name, f"Start with the question's number, e.g. `/study {name} {example}`.")
+    return int(typed)
+
+
+def _reopen(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) > 1:
+        raise _error(name, "Give the question's number, or nothing inside its thread.")
+    return Reopen(_number(name, args, "3") if args else None)
+
+
+def _edit(name: str, rest: str, args: list[str]) -> Command:
+    number = _number(name, args, "3 <the question, as it should read>")
+    text = _free_text(name, rest.strip().split(maxsplit=1)[1] if len(args) > 1 else "")
+    if not text:
+        raise _error(name, "Write the question as it should read after its number.")
+    return Edit(number, text)
+
+
+def _move(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) != 2:
+        raise _error(name, "Give the question's number and a unit id, e.g. `/study move 3 mml-04`.")
+    return Move(_number(name, args, "3 mml-04"), args[1])
+
+
+def _withdraw(name: str, rest: str, args: list[str]) -> Command:
+    if len(args) != 1:
+        raise _error(name, "Give the question's number only, e.g. `/study withdraw 3`.")
+    return Withdraw(_number(name, args, "3"))
 
 
 def _sharing(name: str, rest: str, args: list[str]) -> Command:
@@ -313,6 +351,10 @@ _PARSERS: dict[str, Parser] = {
     "resolve": _no_args(Resolve()),
     "questions": _questions,
     "faq": _faq,
+    "reopen": _reopen,
+    "edit": _edit,
+    "move": _move,
+    "withdraw": _withdraw,
     "sharing": _sharing,
     "progress": _no_args(Progress()),
     "me": _no_args(Me()),

@@ -37,6 +37,13 @@ SPECS: dict[str, Spec] = {
         "/study faq [unit-id]  (organizers: /study faq feature|hide|unmark <number>)",
         "questions asked before on a unit and their accepted answers (this session's unit, if none)",
     ),
+    "reopen": Spec(
+        "/study reopen [number]",
+        "open a resolved question again (in its thread, or by its number); asker or organizers",
+    ),
+    "edit": Spec("/study edit <number> <question...>", "rewrite your question; its post follows"),
+    "move": Spec("/study move <number> <unit-id>", "file your question under another unit"),
+    "withdraw": Spec("/study withdraw <number>", "take back your question while nobody answered"),
     "sharing": Spec(
         "/study sharing on|off",
         "let other groups reading the same book see our questions (in their suggestions and FAQ)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from bot.core import grammar, pictures, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
@@ -18,8 +20,8 @@ from bot.core.models import (
 from bot.core.ports import Permalinks
 from bot.core.posts import unit_ids
 from bot.core.services import asked_before, groups, questions, runs
-from bot.domain.states import DeliveryKind, QuestionStatus
-from bot.store.models import Group, Question, Run
+from bot.domain.states import ASKED, DeliveryKind, QuestionStatus
+from bot.store.models import Answer, Group, Member, Question, Run
 
 
 def _filed_under(text: str, known: dict[str, str], here: tuple[str, ...]) -> tuple[str, str]:
@@ -83,7 +85,7 @@ def _link(ctx: Context, earlier: asked_before.Earlier) -> str | None:
 
 async def _posted(ctx: Context, run: Run, question: Question, *, others: list[str]) -> Reply:
     """``question`` goes out: its post and thread through the ledger, its number to the asker."""
-    number = len(await questions.list_questions(ctx.db, run, scope="all", unit=None))
+    number = (await questions.numbers(ctx.db, run))[question.id]
     for kind in (DeliveryKind.QA_POST, DeliveryKind.QA_THREAD):
         await ctx.post_later(
             run_id=run.id, meeting_id=question.meeting_id, kind=kind, seq=question.id
@@ -112,9 +114,9 @@ async def post_draft(ctx: Context, event: ActionEvent) -> Reply:
 
 
 async def withdraw_draft(ctx: Context, event: ActionEvent) -> Reply:
-    """*Withdraw it*: an earlier question answered it; nothing is posted."""
+    """*Withdraw it*: an earlier question answered it; nothing is posted, nothing is kept."""
     _, question = await _draft(ctx, event)
-    question.status = QuestionStatus.WITHDRAWN
+    await ctx.db.delete(question)
     return qa_replies.withdrawn()
 
 
@@ -160,11 +162,36 @@ async def _resolve(ctx: Context, group: Group, question: Question) -> Reply:
         raise Refusal("This question is already resolved.")
     resolver = member or await member_here(ctx, group)  # an admin who never joined
     questions.resolve(question, resolver, ctx.now)
-    for kind in (DeliveryKind.QA_EDIT, DeliveryKind.QA_NOTE):  # the post shows it resolved
-        await ctx.post_later(
-            run_id=question.run_id, meeting_id=question.meeting_id, kind=kind, seq=question.id
-        )
+    await show_change(ctx, question, note="resolved", by=resolver)
     return say("Marked as resolved. Thanks for closing the loop!")
+
+
+async def show_change(
+    ctx: Context, question: Question, *, note: str | None = None, by: Member | None = None
+) -> None:
+    """After ``question`` changed (resolved, reopened, edited, moved, withdrawn): its post
+    brought up to date and, with ``note``, a line in its thread; ledger rows of their own for
+    each change, numbered by the question's revision (counted in the database, so that two
+    changes at once get two numbers). No nudge once it is settled."""
+    revision = await ctx.db.scalar(
+        update(Question)
+        .where(Question.id == question.id)
+        .values(revision=Question.revision + 1)
+        .returning(Question.revision)
+    )
+    seq = -(question.id * 1000 + (revision or 0) % 1000)  # apart from first posts' own seq
+    payload = {"question": question.id, **({"note": note, "by": by.id} if note and by else {})}
+    kinds = (DeliveryKind.QA_EDIT, *((DeliveryKind.QA_NOTE,) if note else ()))
+    for kind in kinds:
+        await ctx.post_later(
+            run_id=question.run_id,
+            meeting_id=question.meeting_id,
+            kind=kind,
+            seq=seq,
+            payload=payload,
+        )
+    if question.status != QuestionStatus.OPEN:
+        await questions.drop_nudge(ctx.db, question)
 
 
 async def list_them(ctx: Context, command: grammar.Questions) -> Reply:
@@ -178,10 +205,9 @@ async def list_them(ctx: Context, command: grammar.Questions) -> Reply:
         if unit is None:
             raise Refusal(replies.no_such_unit(command.unit or "", units))
     found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=unit)
-    everyone = await questions.list_questions(ctx.db, run, scope="all", unit=None)
     return replies.question_list(
         found,
-        numbers={q.id: n for n, q in enumerate(everyone, start=1)},
+        numbers=await questions.numbers(ctx.db, run),
         answers=await questions.answer_counts(ctx.db, [q.id for q in found]),
         scope=command.scope,
         unit=unit,
@@ -209,6 +235,9 @@ async def on_thread_message(ctx: Context, event: ThreadMessageEvent) -> Reply | 
         message_ref=event.message_ref,
         now=ctx.now,
     )
+    asker = await ctx.db.get(Member, question.member_id)
+    if answer is not None and asker is not None and asker.left_at is None:
+        await questions.nudge_later(ctx.db, question, asker, answered_at=ctx.now)
     if answer is not None and pictures.any_worth_drawing(answer.text):
         # Its formulas typeset, in a reply under it (a member's own message cannot carry them).
         await ctx.post_later(
@@ -221,18 +250,39 @@ async def on_thread_message(ctx: Context, event: ThreadMessageEvent) -> Reply | 
 
 
 async def on_reaction(ctx: Context, event: ReactionEvent) -> Reply | None:
-    """✅ on a question (or in its thread) by the asker or an organizer resolves it."""
+    """✅ on a question (or in its thread) by the asker or an organizer resolves it; on an
+    answer, it also accepts that answer (quoted in the unit's FAQ)."""
     if event.emoji not in RESOLVE_EMOJI:
         return None
     group = await groups.find_group(ctx.db, ctx.place)
     if group is None:
         return None
-    question = await questions.question_by_message(
-        ctx.db, await run_ids(ctx, group), event.message_ref
-    )
-    if question is None or question.status == QuestionStatus.RESOLVED:
+    ids = await run_ids(ctx, group)
+    question = await questions.question_by_message(ctx.db, ids, event.message_ref)
+    if question is None or question.status not in ASKED:
+        return None
+    answer = await questions.answer_by_message(ctx.db, question, event.reply_ref)
+    if question.status == QuestionStatus.RESOLVED and (
+        answer is None or question.accepted_answer_id is not None
+    ):
         return None
     try:
+        if answer is not None:
+            return await _accept(ctx, group, question, answer)
         return await _resolve(ctx, group, question)
     except Refusal:
         return None  # a stranger's ✅ is just a reaction
+
+
+async def _accept(ctx: Context, group: Group, question: Question, answer: Answer) -> Reply:
+    """The asker or an organizer accepts ``answer``: the question is resolved by it."""
+    member = await groups.find_member(ctx.db, group, ctx.who.user_id)
+    is_asker = member is not None and member.id == question.member_id
+    if not (is_asker or groups.is_organizer(member, ctx.who)):
+        raise Refusal("Only the person who asked, or an organizer, can accept an answer.")
+    resolver = member or await member_here(ctx, group)
+    if question.status != QuestionStatus.RESOLVED:
+        questions.resolve(question, resolver, ctx.now)
+    question.accepted_answer_id = answer.id
+    await show_change(ctx, question, note="accepted", by=resolver)
+    return say("Accepted: that answer resolves the question and goes into the unit's FAQ.")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.states import ASKED, QuestionStatus
-from bot.store.models import Answer, Member, Question, Run
+from bot.domain.states import ASKED, POSTED, DeliveryKind, DeliveryStatus, QuestionStatus
+from bot.store.models import Answer, Delivery, Member, Question, Run
+
+QUIET = timedelta(days=5)  # a thread with replies this long without a new one: nudge its asker
 
 
 async def question_in_thread(
@@ -94,6 +96,17 @@ async def list_questions(
     return list(await db.scalars(query))
 
 
+async def numbers(db: AsyncSession, run: Run) -> dict[int, int]:
+    """Each posted question's number in its run ("Question 3"), in the order they were posted;
+    a withdrawn one keeps its number, so that the others keep theirs."""
+    query = (
+        select(Question.id)
+        .where(Question.run_id == run.id, Question.status.in_(POSTED))
+        .order_by(Question.created_at, Question.id)
+    )
+    return {question_id: n for n, question_id in enumerate(await db.scalars(query), start=1)}
+
+
 async def answer_counts(db: AsyncSession, question_ids: list[int]) -> dict[int, int]:
     """How many answers each question has."""
     if not question_ids:
@@ -104,3 +117,53 @@ async def answer_counts(db: AsyncSession, question_ids: list[int]) -> dict[int, 
         .group_by(Answer.question_id)
     )
     return {question_id: count for question_id, count in rows.all()}
+
+
+async def answer_by_message(db: AsyncSession, question: Question, ref: str | None) -> Answer | None:
+    """The answer to ``question`` whose message is ``ref`` (a reaction on it), if any."""
+    if ref is None:
+        return None
+    return await db.scalar(
+        select(Answer).where(Answer.question_id == question.id, Answer.message_ref == ref)
+    )
+
+
+async def nudge_later(
+    db: AsyncSession, question: Question, asker: Member, *, answered_at: datetime
+) -> None:
+    """The asker's one "did this answer it?", due once the thread has been ``QUIET`` since
+    this answer: written with the first answer, moved on by each later one, never sent twice."""
+    if question.meeting_id is None or question.status != QuestionStatus.OPEN:
+        return
+    row = await db.scalar(
+        select(Delivery).where(
+            Delivery.kind == DeliveryKind.QA_NUDGE,
+            Delivery.run_id == question.run_id,
+            Delivery.seq == question.id,
+        )
+    )
+    if row is None:
+        db.add(
+            Delivery(
+                run_id=question.run_id,
+                meeting_id=question.meeting_id,
+                kind=DeliveryKind.QA_NUDGE,
+                seq=question.id,
+                target=asker.user_id,
+                due_at=answered_at + QUIET,
+            )
+        )
+    elif row.status == DeliveryStatus.PENDING:
+        row.due_at = answered_at + QUIET
+
+
+async def drop_nudge(db: AsyncSession, question: Question) -> None:
+    """A settled question's nudge, not sent yet, is not sent at all."""
+    await db.execute(
+        delete(Delivery).where(
+            Delivery.kind == DeliveryKind.QA_NUDGE,
+            Delivery.run_id == question.run_id,
+            Delivery.seq == question.id,
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+    )

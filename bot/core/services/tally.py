@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.services import checkins, groups, questions, runs
-from bot.domain.states import OPEN_RUN, CheckinStatus, QuestionStatus
-from bot.store.models import CheckIn, Group, Meeting, Member, Run
+from bot.domain.states import ASKED, OPEN_RUN, CheckinStatus, QuestionStatus
+from bot.store.models import Answer, CheckIn, Group, Meeting, Member, Question, Run
 
 STALE_AFTER = timedelta(days=3)  # an open question this old is listed even with answers
 STREAK_WORTH_SHOWING = 2
@@ -164,6 +165,42 @@ async def week_tally(
         standings=tuple(standings),
         away=sum(1 for s in standings if s.away),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionWeek:
+    """A week of Q&A for the summary: questions asked and resolved, and the members whose
+    answers were accepted (thanked by name: their answers are in the thread for all to see)."""
+
+    asked: int
+    resolved: int
+    helpers: tuple[str, ...]
+
+
+async def question_week(
+    db: AsyncSession, run: Run, since: datetime, until: datetime
+) -> QuestionWeek:
+    """The run's Q&A between ``since`` and ``until``."""
+    window = (Question.run_id == run.id, Question.status.in_(ASKED))
+    asked = await db.scalar(
+        select(func.count()).where(
+            *window, Question.created_at >= since, Question.created_at < until
+        )
+    )
+    resolved = await db.scalar(
+        select(func.count()).where(
+            *window, Question.resolved_at >= since, Question.resolved_at < until
+        )
+    )
+    helpers = await db.scalars(
+        select(Member.display_name)
+        .join(Answer, Answer.member_id == Member.id)
+        .join(Question, Question.accepted_answer_id == Answer.id)
+        .where(*window, Question.resolved_at >= since, Question.resolved_at < until)
+        .group_by(Member.id, Member.display_name)
+        .order_by(func.min(Question.resolved_at))
+    )
+    return QuestionWeek(asked=asked or 0, resolved=resolved or 0, helpers=tuple(helpers))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,5 +1,5 @@
 """Q&A that learns: question drafts and withdrawals, an accepted answer and an organizer's FAQ
-mark per question, the private "did this answer it?" nudge in the ledger, and whether a group
+mark and a revision count per question, the private "did this answer it?" nudge in the ledger, and whether a group
 shares its questions with other groups reading the same book
 
 Revision ID: 0010
@@ -41,6 +41,7 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f("ck_questions_status_allowed"), STATUSES_0010)
         batch_op.add_column(sa.Column("accepted_answer_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("faq", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_check_constraint(
             op.f("ck_questions_faq_allowed"), "faq IN ('featured', 'hidden')"
         )
@@ -67,6 +68,7 @@ def downgrade() -> None:
             op.f("fk_questions_accepted_answer_id_answers"), type_="foreignkey"
         )
         batch_op.drop_constraint(op.f("ck_questions_faq_allowed"), type_="check")
+        batch_op.drop_column("revision")
         batch_op.drop_column("faq")
         batch_op.drop_column("accepted_answer_id")
         batch_op.drop_constraint(op.f("ck_questions_status_allowed"), type_="check")

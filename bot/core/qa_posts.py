@@ -1,0 +1,51 @@
+"""What the bot posts about a Q&A question after it is asked: the post of one withdrawn by its
+asker, the notes in its thread when it is reopened or an answer is accepted, and the private
+nudge to an asker whose thread went quiet."""
+
+from __future__ import annotations
+
+from bot.core.models import Heading, Link, Links, Message, Paragraph, SmallPrint
+from bot.core.posts import plural
+from bot.core.safety import defuse, one_line
+
+
+def question_withdrawn_post(*, number: int, unit_title: str, unit_id: str = "") -> Message:
+    """A question its asker withdrew before anyone answered: its text is gone from the post."""
+    return Message(
+        text=f"Question {number} was withdrawn by its asker.",
+        blocks=(
+            Heading(f"Question {number} · {unit_title} (withdrawn)"),
+            Paragraph("Withdrawn by its asker before anyone answered."),
+        ),
+        labels=(*((unit_id,) if unit_id else ()),),
+    )
+
+
+def reopened_note(who: str) -> Message:
+    """Said in a question's thread when it is reopened."""
+    note = f"Reopened by {defuse(who)}: answers are welcome again."
+    return Message(text=note, blocks=(Paragraph(note),))
+
+
+def accepted_note(resolver: str, author: str) -> Message:
+    """Said in a question's thread when an answer is accepted (which resolves the question)."""
+    note = f"✅ Resolved by {defuse(resolver)}: {defuse(author)}'s answer did it. Thank you!"
+    return Message(text=note, blocks=(Paragraph(note),))
+
+
+def quiet_nudge(*, number: int, text: str, answers: int, days: int, link: str | None) -> Message:
+    """To the asker alone, once: their question has replies and has been quiet for a while."""
+    intro = (
+        f"Your question {number}, “{defuse(one_line(text, 120))}”, has "
+        f"{plural(answers, 'answer')} and no new one for {plural(days, 'day')}. Did it answer "
+        "your question?"
+    )
+    how = (
+        "If so, react ✅ on the answer that did (or type `/study resolve` in the thread): it goes "
+        "into the unit's FAQ for the next readers. If not, a follow-up in the thread brings it "
+        "back to everyone's attention. Nobody else sees this message."
+    )
+    blocks = [Paragraph(intro), Paragraph(how)]
+    if link:
+        blocks.append(Links((Link("Open the thread", link),)))
+    return Message(text=f"{intro} {how}", blocks=(*blocks, SmallPrint("studybot, privately")))

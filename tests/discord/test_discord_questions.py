@@ -1,0 +1,84 @@
+"""Q&A that learns, on Discord: a paraphrase of a resolved question gets it suggested in an
+ephemeral answer with the post's link, and the member posts theirs with a button; the FAQ quotes
+the accepted answer; a quiet thread's asker gets one direct message; reopen and edit update the
+post. Real discord.py against the Discord stand-in, a real StudyBot on SQLite, a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from .harness import InProcessBot, World, custom_ids, rows, started
+
+ASKED = "Why does a matrix with two equal rows have determinant zero?"
+AGAIN = r"If two rows of $A$ are the same, how come $\det A = 0$?"
+
+
+def post_titled(world: World, title: str) -> dict[str, Any] | None:
+    return next((m for m in world.server.bot_messages(world.text.id) if title in str(m)), None)
+
+
+async def test_a_resolved_question_is_suggested_accepted_answer_quoted_nudge_reopen_edit(
+    world: World, studybot: InProcessBot
+) -> None:
+    server, text = world.server, world.text
+    grace, mallory, ada = world["grace"], world["mallory"], world["ada"]
+    await started(world, studybot)
+    asked = await server.command(grace, text, "ask", question=f"mml-04 {ASKED}")
+    assert asked.ephemeral and "Your question is posted as Question 1" in asked.text
+    question = await studybot.tick_until_true(lambda: post_titled(world, "Question 1"), "Q1")
+    thread = await studybot.tick_until_true(
+        lambda: next((t for t in server.threads_of(text.id) if t.id == question["id"]), None),
+        "its thread",
+    )
+    answer_id = await server.say(mallory, thread, "Subtract one row from the other: a zero row.")
+    await server.wait_for(lambda: rows(studybot.database, "SELECT id FROM answers"), "the answer")
+    await server.react(grace, thread, answer_id)  # ✅ on the answer: accepted
+    await server.wait_for(
+        lambda: rows(studybot.database, "SELECT 1 FROM questions WHERE accepted_answer_id > 0"),
+        "the answer accepted",
+    )
+
+    suggested = await server.command(ada, text, "ask", question=f"mml-04 {AGAIN}")
+    assert suggested.ephemeral and "Asked before" in suggested.text
+    assert f"“{ASKED}” (resolved, 1 answer)" in suggested.text
+    link = f"https://discord.com/channels/{world.guild.id}/{text.id}/{question['id']}"
+    assert link in suggested.text
+    shown = world.guild.new_message(  # the ephemeral answer, as a click on it carries it
+        channel=text, author=world.guild.bot, body=suggested.messages[0], stored=False
+    )
+    [post_anyway] = [c for c in custom_ids(shown) if "post-question" in c]
+    posted = await server.click(ada, text, shown, post_anyway)
+    assert "Your question is posted as Question 2" in posted.text
+    second = await studybot.tick_until_true(lambda: post_titled(world, "Question 2"), "Q2")
+
+    faq = await server.command(mallory, text, "qa", "faq", unit="mml-04")
+    assert ASKED in faq.text and "Accepted answer: Subtract one row from the other" in faq.text
+
+    # Ada's question gets an answer, then the thread stays quiet: one DM to Ada.
+    second_thread = await studybot.tick_until_true(
+        lambda: next((t for t in server.threads_of(text.id) if t.id == second["id"]), None),
+        "Q2's thread",
+    )
+    await server.say(grace, second_thread, "Subtracting rows keeps the determinant.")
+    await server.wait_for(
+        lambda: len(rows(studybot.database, "SELECT id FROM answers")) == 2, "the second answer"
+    )
+    dm = world.guild.dm(ada.id)
+    await studybot.tick_until(studybot.clock.now() + timedelta(days=5, minutes=1))
+    [nudge] = await server.wait_for(lambda: server.bot_messages(dm.id), "Ada's nudge")
+    assert "no new one for 5 days" in str(nudge) and second["id"] in str(nudge)
+    await studybot.tick_until(studybot.clock.now() + timedelta(days=7))
+    assert len(server.bot_messages(dm.id)) == 1
+
+    reopened = await server.command(grace, text, "qa", "reopen", number=1)
+    assert "Reopened" in reopened.text
+    edited = await server.command(
+        ada, text, "qa", "edit", number=2, question="Why does a repeated row make det A zero?"
+    )
+    assert "Edited" in edited.text
+    await studybot.tick_until(studybot.clock.now() + timedelta(minutes=1))
+    first_now = next(m for m in server.bot_messages(text.id) if m["id"] == question["id"])
+    second_now = next(m for m in server.bot_messages(text.id) if m["id"] == second["id"])
+    assert "(resolved)" not in str(first_now) and "repeated row" in str(second_now)
+    assert server.violations == []
