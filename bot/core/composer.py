@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import access, meeting_posts, pictures, posts
+from bot.core import access, meeting_posts, pictures, posts, qa_posts
 from bot.core.models import Message, ToDraw
 from bot.core.outgoing import (
     Composed,
@@ -30,7 +30,7 @@ from bot.core.outgoing import (
     waiting_for,
 )
 from bot.core.qa_composer import QA_COMPOSERS
-from bot.core.services import checkins, events, groups, runs, tally
+from bot.core.services import checkins, events, faq, groups, runs, tally
 from bot.domain.states import DeliveryKind, DeliveryStatus, ReminderMode
 from bot.store.models import Delivery, Run
 
@@ -46,6 +46,9 @@ async def _kickoff(db: AsyncSession, it: Row) -> Composed:
         total=len(await runs.meetings_of(db, it.run)),
         zone=it.run.timezone,
     )
+    units = [c.unit.id for c in runs.content_of(it.meeting, syllabus)]
+    count = await faq.count(db, it.group, syllabus.id, units)
+    message = qa_posts.with_faq(message, count=count, unit_id=units[0])
     interest = await events.ref_of(db, it.meeting.id)
     return Composed(outgoing=ToChannel(_with_place(message, it.run)), interest_in=interest)
 

@@ -4,6 +4,8 @@ nudge to an asker whose thread went quiet."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.models import Heading, Link, Links, Message, Paragraph, SmallPrint
 from bot.core.posts import plural
 from bot.core.safety import defuse, one_line
@@ -49,3 +51,16 @@ def quiet_nudge(*, number: int, text: str, answers: int, days: int, link: str | 
     if link:
         blocks.append(Links((Link("Open the thread", link),)))
     return Message(text=f"{intro} {how}", blocks=(*blocks, SmallPrint("studybot, privately")))
+
+
+def with_faq(message: Message, *, count: int, unit_id: str) -> Message:
+    """A kickoff, with how many questions earlier cohorts resolved on its reading."""
+    if not count:
+        return message
+    line = (
+        f"Asked before on this reading: {plural(count, 'question')} with answers "
+        f"(`/study faq {unit_id}`)."
+    )
+    return replace(
+        message, text=f"{message.text} {line}", blocks=(*message.blocks, SmallPrint(line))
+    )

@@ -161,3 +161,25 @@ async def test_another_groups_questions_are_suggested_only_once_it_shares(
 
     await harness.chat.command("sharing off", by="ada")
     assert ASKED not in text(await other.command("faq mml-04", by="dan"))
+
+
+async def test_the_next_cohorts_kickoff_says_how_many_questions_were_asked_before(
+    harness: Harness,
+) -> None:
+    await started(harness)
+    await harness.chat.command("ask mml-01 Why start with the four pillars?", by="bob")
+    await harness.run_for(timedelta(minutes=2))
+    thread = [s for s in harness.chat.adapter.said if s.kind == "thread"][-1]
+    await harness.chat.reply_in_thread(thread.ref, "They organise the rest.", by="cy")
+    await harness.chat.command("resolve", by="bob", thread=thread.ref)
+    [first_kickoff] = [s for s in harness.chat.channel_posts() if "Session 1 of" in s.text]
+    assert "Asked before" not in first_kickoff.text  # the first cohort starts from nothing
+    await harness.chat.command("stop confirm", by="ada")
+    await harness.chat.command(START, by="ada")  # the next cohort, same book
+    await harness.run_for(timedelta(days=8), step=timedelta(hours=6))
+    kickoffs = [s for s in harness.chat.channel_posts() if "Session 1 of" in s.text]
+    assert len(kickoffs) == 2
+    assert (
+        "Asked before on this reading: 1 question with answers (`/study faq mml-01`)."
+        in kickoffs[-1].text
+    )

@@ -6,9 +6,11 @@ post. Real discord.py against the Discord stand-in, a real StudyBot on SQLite, a
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from .harness import InProcessBot, World, custom_ids, rows, started
+from ..standins.discord_server import MESSAGE_CONTENT
+from .harness import InProcessBot, World, bot_in_process, custom_ids, rows, started
 
 ASKED = "Why does a matrix with two equal rows have determinant zero?"
 AGAIN = r"If two rows of $A$ are the same, how come $\det A = 0$?"
@@ -81,4 +83,25 @@ async def test_a_resolved_question_is_suggested_accepted_answer_quoted_nudge_reo
     first_now = next(m for m in server.bot_messages(text.id) if m["id"] == question["id"])
     second_now = next(m for m in server.bot_messages(text.id) if m["id"] == second["id"])
     assert "(resolved)" not in str(first_now) and "repeated row" in str(second_now)
+    assert server.violations == []
+
+
+async def test_without_message_content_answers_are_the_replies_that_mention_the_bot(
+    world: World, tmp_path: Path
+) -> None:
+    server, text = world.server, world.text
+    async with bot_in_process(world, tmp_path, env={"DISCORD_MESSAGE_CONTENT": "off"}) as bot:
+        assert not server.identify["intents"] & MESSAGE_CONTENT  # the privileged one not asked
+        await started(world, bot)
+        await server.command(world["grace"], text, "ask", question="What is the rank of $A$?")
+        question = await bot.tick_until_true(lambda: post_titled(world, "Question 1"), "Q1")
+        thread = await bot.tick_until_true(
+            lambda: next((t for t in server.threads_of(text.id) if t.id == question["id"]), None),
+            "its thread",
+        )
+        # Discord shows the bot this one empty: not an answer.
+        await server.say(world["mallory"], thread, "Pivots, I think.")
+        await server.say(world["mallory"], thread, f"<@{world.guild.bot.id}> The number of pivots.")
+        await server.wait_for(lambda: rows(bot.database, "SELECT text FROM answers"), "the answer")
+        assert rows(bot.database, "SELECT text FROM answers") == [("The number of pivots.",)]
     assert server.violations == []

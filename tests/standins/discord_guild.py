@@ -17,6 +17,7 @@ completed or canceled event cannot change. A refused request raises ``EventRefus
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -433,7 +434,7 @@ class Guild:
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
-            "mentions": [],
+            "mentions": self._mentioned(body.get("content") or ""),
             "mention_roles": [],
             "attachments": list(attachments or []),
             "embeds": body.get("embeds") or [],
@@ -449,6 +450,12 @@ class Guild:
         if stored:
             self.messages.setdefault(channel.id, []).append(message)
         return message
+
+    def _mentioned(self, content: str) -> list[dict[str, Any]]:
+        """The users ``<@id>`` names in ``content``, as Discord lists a message's mentions."""
+        everyone = {p.id: p for p in (*self.people.values(), self.bot)}
+        named = dict.fromkeys(re.findall(r"<@!?(\d+)>", content))
+        return [everyone[i].user() for i in named if i in everyone]
 
     def guild_create(self) -> dict[str, Any]:
         return {

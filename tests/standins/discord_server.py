@@ -86,6 +86,18 @@ from .discord_spec import discord_spec
 API = "/api/v10"
 JSON = "application/json"
 PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+MESSAGE_CONTENT = 1 << 15
+
+
+def _without_content(message: dict[str, Any], *, bot_id: str) -> dict[str, Any]:
+    """A message as Discord shows it to a bot without the Message Content intent: its content,
+    embeds, attachments and components empty, unless it mentions the bot (or is the bot's)."""
+    mentioned = any(user["id"] == bot_id for user in message.get("mentions") or [])
+    if mentioned or message.get("author", {}).get("id") == bot_id:
+        return message
+    return {**message, "content": "", "embeds": [], "attachments": [], "components": []}
+
+
 # The requests that create a post (a message, a thread from a message, a forum post): those
 # whose answer ``lose_at_random`` may lose.
 POSTING = frozenset(
@@ -292,6 +304,7 @@ class DiscordStandIn:
         self._sockets: list[web.WebSocketResponse] = []  # each bot process connected
         self._tags: dict[web.WebSocketResponse, str] = {}  # the tag in its gateway URL
         self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # [shard, count]
+        self._intents: dict[web.WebSocketResponse, int] = {}  # what its IDENTIFY asked for
         self.latency = 0.0  # seconds each API request takes (half before its work, half after)
         # What "now" is for scheduled events, which must start after it: the clock of the test
         # (None: not checked; see the module's docstring).
@@ -735,6 +748,7 @@ class DiscordStandIn:
                 self._ws = ws
                 self._sockets.append(ws)
                 self._tags[ws] = request.match_info.get("tag", "")
+                self._intents[ws] = data["d"]["intents"]
                 shard, count = data["d"].get("shard") or (0, 1)
                 self._shards[ws] = (shard, count)
                 await self._ready(ws)
@@ -743,6 +757,7 @@ class DiscordStandIn:
             self._sockets.remove(ws)
         self._shards.pop(ws, None)
         self._tags.pop(ws, None)
+        self._intents.pop(ws, None)
         if self._ws is ws:  # members' actions go to the newest bot process still connected
             self._ws = self._sockets[-1] if self._sockets else None
         await self._notify()
@@ -760,6 +775,8 @@ class DiscordStandIn:
             raise AssertionError("the bot is not connected to the gateway")
         self._seq += 1
         self._route(ws, name, guild_id)
+        if name == "MESSAGE_CREATE" and not self._intents.get(ws, 0) & MESSAGE_CONTENT:
+            data = _without_content(data, bot_id=self.guild_of(data["channel_id"]).bot.id)
         await ws.send_str(json.dumps({"op": 0, "t": name, "s": self._seq, "d": data}))
 
     def _gets(self, ws: web.WebSocketResponse, guild_id: str | None) -> bool:

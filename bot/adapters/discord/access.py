@@ -41,9 +41,11 @@ def permissions() -> discord.Permissions:
     return discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
 
 
-def intents() -> discord.Intents:
-    """``INTENTS`` switched on; the privileged ones must also be on in the Developer Portal."""
-    return discord.Intents(**dict.fromkeys(INTENTS, True))
+def intents(*, message_content: bool = True) -> discord.Intents:
+    """``INTENTS`` switched on; the privileged ones must also be on in the Developer Portal.
+    Without ``message_content`` (``DISCORD_MESSAGE_CONTENT=off``) that one stays off."""
+    wanted = dict.fromkeys(INTENTS, True) | {"message_content": message_content}
+    return discord.Intents(**wanted)
 
 
 def invite_url(application_id: str) -> str:

@@ -120,6 +120,7 @@ class DiscordAdapter(SessionEvents):
             respond_within=self.respond_within,
             guild_ready_timeout=self.guild_ready_timeout,
             shards=self.settings.shards,
+            message_content=self.settings.message_content,
         )
         self._client = client
         try:

@@ -15,6 +15,7 @@ gone is not nudged and counted as missing forever.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -57,8 +58,12 @@ class Inbox:
         catalog: Catalog,
         responder: Responder,
         say: Say,
+        mentions_only: bool = False,
     ) -> None:
         self.client = client
+        # Without the Message Content intent Discord shows the bot only the messages that
+        # mention it: those are the answers then.
+        self.mentions_only = mentions_only
         self.handle = handle
         self.catalog = catalog
         self.responder = responder
@@ -178,14 +183,20 @@ class Inbox:
         if not isinstance(channel, discord.Thread):
             return  # only threads hold answers; channel chatter is not the bot's business
         place = place_of(channel, message.guild.id)
-        if place is None:
+        me = self.client.user
+        mentioned = me is not None and me in message.mentions
+        if place is None or (self.mentions_only and not mentioned):
             return
+        # "@studybot it is 5" is the answer "it is 5": the mention is how it was addressed.
+        text = message.content
+        if mentioned and me is not None:
+            text = re.sub(rf"<@!?{me.id}>", "", text).strip()
         await self._deliver(
             ThreadMessageEvent(
                 who=person_of(message.author, member_permissions(message.author, channel)),
                 where=place,
                 event_id=f"message:{message.id}",
-                text=message.content,
+                text=text,
                 message_ref=str(message.id),
             )
         )

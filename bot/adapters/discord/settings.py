@@ -48,6 +48,9 @@ class DiscordSettings:
     gateway_url: str | None = None  # e.g. ws://127.0.0.1:8080/gateway; None: Discord's
     guild_id: int | None = None  # sync commands to this server only (instant, for trials)
     shards: Shards | None = None  # None: one gateway connection for every server
+    # Off: the bot runs without the privileged Message Content intent, and takes as answers
+    # only the thread messages that mention it (Discord shows it those in full).
+    message_content: bool = True
 
     @property
     def application_id(self) -> str | None:
@@ -78,6 +81,19 @@ def settings_from_env(env: Mapping[str, str]) -> DiscordSettings | None:
         shards=_shards(
             env.get("DISCORD_SHARD_COUNT", "").strip(), env.get("DISCORD_SHARD_IDS", "").strip()
         ),
+        message_content=_on_off(env.get("DISCORD_MESSAGE_CONTENT", "").strip()),
+    )
+
+
+def _on_off(value: str) -> bool:
+    if value.lower() in ("", "on"):
+        return True
+    if value.lower() == "off":
+        return False
+    raise PlatformConfigError(
+        f"DISCORD_MESSAGE_CONTENT must be on (the default) or off, not {value!r}. Off: answers "
+        "are the thread messages that mention the bot, and the Message Content intent is not "
+        "needed."
     )
 
 

@@ -66,6 +66,7 @@ def wire(
     respond_within: float,
     guild_ready_timeout: float,
     shards: Shards | None = None,
+    message_content: bool = True,
 ) -> tuple[StudyClient, app_commands.CommandTree[StudyClient]]:
     """The client, its command tree and its listeners, all handing events to the bot; with
     ``shards``, a client that connects only those shards."""
@@ -88,14 +89,21 @@ def wire(
     trace.on_request_end.append(_no_blind_repeat)
     client = (StudyClient if shards is None else ShardedStudyClient)(
         on_button=on_button,
-        intents=access.intents(),
+        intents=access.intents(message_content=message_content),
         allowed_mentions=NO_PINGS,
         http_trace=trace,
         chunk_guilds_at_startup=False,  # the bot never needs the member list
         guild_ready_timeout=guild_ready_timeout,
         **sharding,
     )
-    inbox = Inbox(client=client, handle=handle, catalog=catalog, responder=responder, say=say)
+    inbox = Inbox(
+        client=client,
+        handle=handle,
+        catalog=catalog,
+        responder=responder,
+        say=say,
+        mentions_only=not message_content,
+    )
     tree = app_commands.CommandTree(client)
     tree.add_command(study_group(inbox))
     client.add_dynamic_items(StudyButton)
