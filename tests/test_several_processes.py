@@ -24,6 +24,7 @@ database cut open, which is the point of that test.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import re
@@ -504,7 +505,7 @@ class Soak:
         """Once posts are going out again, SIGKILL one of the processes at work, at random."""
         await self.two_up()
         if self.rng.random() < 0.4:  # sometimes a question is on its way as the kill comes
-            await self.ask(f"Soak question {n}: why is a basis never unique", self.group())
+            await self.ask(f"Soak question {n}: {unlike(n)}", self.group())
         sent = await self.ledger.sent()
 
         async def moment() -> list[int]:
@@ -525,7 +526,7 @@ class Soak:
         if aim == "reminder":
             server.hold(posting(server, aim, "", ""))
         else:
-            text = f"Soak question {n}, aimed at the {aim}: why do eigenvalues sum to the trace"
+            text = f"Soak question {n}, aimed at the {aim}: {unlike(n)}"
             channel = self.group()
             channel_id = channel.id
             server.hold(posting(server, aim, channel_id, text))
@@ -833,6 +834,13 @@ async def type_all(server: DiscordStandIn, world: World, commands: list[Typed]) 
     await asyncio.gather(*(one(typed) for typed in commands))
 
 
+def unlike(seed: object) -> str:
+    """Words no other question shares, so that no question here looks "asked before" (each
+    must be posted at once: these tests count posts)."""
+    digest = hashlib.sha256(str(seed).encode()).hexdigest()
+    return " ".join(f"x{digest[i : i + 6]}" for i in range(0, 24, 6)) + "?"
+
+
 def round_of(world: World, a: Channel, b: Channel, label: str, during: str) -> list[Typed]:
     """Three check-ins in group A (its meeting has begun) and a question in each group."""
     checkins = [
@@ -840,7 +848,13 @@ def round_of(world: World, a: Channel, b: Channel, label: str, during: str) -> l
         for name in ("grace", "alan", "emmy")
     ]
     asks = [
-        Typed("ada", where, ("ask",), {"question": f"Question {label} in {where.name}"}, during)
+        Typed(
+            "ada",
+            where,
+            ("ask",),
+            {"question": f"Question {label} in {where.name}: {unlike(label + where.name)}"},
+            during,
+        )
         for where in (a, b)
     ]
     return checkins + asks

@@ -31,7 +31,7 @@ from functools import cache
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 
-from bot.core import grammar, qa_replies, replies
+from bot.core import grammar, qa_posts, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.services import groups
@@ -100,6 +100,11 @@ ACTION_AUDIENCE: dict[str, Audience] = {
     "stop": Audience.ORGANIZER,  # the confirmation of `/study stop`
     qa_replies.POST_ANYWAY: Audience.MEMBER,  # the handler then wants the draft's asker
     qa_replies.WITHDRAW: Audience.MEMBER,
+    # Pressed in a direct message, where there is no channel to be a member of: the handlers
+    # want the question's asker or an organizer of its group.
+    qa_posts.ACCEPT: Audience.ANYONE,
+    qa_posts.RESOLVE: Audience.ANYONE,
+    qa_posts.KEEP: Audience.ANYONE,
 }
 
 

@@ -111,13 +111,12 @@ async def _qa_nudge(db: AsyncSession, it: Row) -> Composed | None:
     question = await question_of(db, it)
     assert it.row.target is not None  # written with the asker's user id
     parts = await _qa_parts(db, it, question)
-    answers = await questions.answer_counts(db, [question.id])
     message = qa_posts.quiet_nudge(
+        question_id=question.id,
         number=parts["number"],
         text=question.text,
-        answers=answers.get(question.id, 0),
+        answers=await questions.answers_with_authors(db, question),
         days=questions.QUIET.days,
-        link=None,
     )
     return Composed(outgoing=ToMember(it.row.target, message), link_to=question.message_ref)
 

@@ -4,9 +4,10 @@ nudge to an asker whose thread went quiet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.core.models import Heading, Link, Links, Message, Paragraph, SmallPrint
+from bot.core.models import Actions, Button, Heading, Message, Paragraph, SmallPrint
 from bot.core.posts import plural
 from bot.core.safety import defuse, one_line
 
@@ -35,22 +36,45 @@ def accepted_note(resolver: str, author: str) -> Message:
     return Message(text=note, blocks=(Paragraph(note),))
 
 
-def quiet_nudge(*, number: int, text: str, answers: int, days: int, link: str | None) -> Message:
-    """To the asker alone, once: their question has replies and has been quiet for a while."""
+ACCEPT = "qa-accept"  # a nudge's button: this answer did it (value: the answer's id)
+RESOLVE = "qa-resolve"  # it is answered, no one answer in particular (value: the question's id)
+KEEP = "qa-keep"  # not yet: it stays open
+
+
+def quiet_nudge(
+    *,
+    question_id: int,
+    number: int,
+    text: str,
+    answers: Sequence[tuple[int, str, str]],
+    days: int,
+) -> Message:
+    """To the asker alone, once: their question has replies and has been quiet a while. The
+    buttons accept one of the latest answers, resolve it, or leave it open."""
     intro = (
         f"Your question {number}, “{defuse(one_line(text, 120))}”, has "
-        f"{plural(answers, 'answer')} and no new one for {plural(days, 'day')}. Did it answer "
-        "your question?"
+        f"{plural(len(answers), 'answer')} and no new one for {plural(days, 'day')}. Did it "
+        "answer your question?"
     )
     how = (
-        "If so, react ✅ on the answer that did (or type `/study resolve` in the thread): it goes "
-        "into the unit's FAQ for the next readers. If not, a follow-up in the thread brings it "
-        "back to everyone's attention. Nobody else sees this message."
+        "If an answer did, press it (or react ✅ on it in the thread): it goes into the unit's "
+        "FAQ for the next readers. If not, a follow-up in the thread brings it back to "
+        "everyone's attention. Nobody else sees this message."
     )
-    blocks = [Paragraph(intro), Paragraph(how)]
-    if link:
-        blocks.append(Links((Link("Open the thread", link),)))
+    latest = answers[-MAX_ANSWER_BUTTONS:]
+    buttons = (
+        *(
+            Button(f"{one_line(name, 20)}: “{one_line(said, 40)}”", ACCEPT, str(a))
+            for a, name, said in latest
+        ),
+        Button("Yes, resolve it", RESOLVE, str(question_id), "primary"),
+        Button("Not yet", KEEP, str(question_id)),
+    )
+    blocks = (Paragraph(intro), Paragraph(how), Actions(buttons))
     return Message(text=f"{intro} {how}", blocks=(*blocks, SmallPrint("studybot, privately")))
+
+
+MAX_ANSWER_BUTTONS = 3  # the latest answers get a button each; ✅ in the thread takes any
 
 
 def with_faq(message: Message, *, count: int, unit_id: str) -> Message:

@@ -181,3 +181,11 @@ def no_such_question(number: int, count: int) -> str:
 def moved(unit: str) -> str:
     """``/study move``: done."""
     return f"Moved: it is filed under {unit} now, and its post says so."
+
+
+NUDGE_GONE = "That question is no longer there to resolve (it was withdrawn, or its run removed)."
+ACCEPTED_ALREADY = "An answer to that question was accepted already."
+KEPT_OPEN = (
+    "It stays open. A follow-up in its thread brings it back to everyone's attention; ✅ on an "
+    "answer there resolves it when one does."
+)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.models import Reply
+from bot.core.models import Actions, Reply
 from bot.core.moments import as_written
 from bot.store.models import Delivery, Question
 
@@ -123,6 +123,26 @@ async def test_a_quiet_thread_gets_one_private_nudge_to_its_asker(harness: Harne
     assert "https://chat.example/study-group/" in str(nudge.message.blocks)  # a link to it
     await harness.run_for(timedelta(days=14), step=timedelta(days=1))
     assert len([s for s in harness.chat.adapter.said if s.kind == "dm"]) == 1  # once
+
+    # Its buttons: only the asker (or an organizer) may use them; one accepts cy's answer.
+    buttons = {
+        b.label: (b.action, b.value)
+        for block in nudge.message.blocks
+        if isinstance(block, Actions)
+        for b in block.buttons
+    }
+    first, second = "cy: “Independent columns.”", "cy: “Also: the image's dimension.”"
+    assert set(buttons) == {first, second, "Yes, resolve it", "Not yet"}
+    assert "stays open" in text(await harness.chat.click(*buttons["Not yet"], by="bob"))
+    refused = await harness.chat.click(*buttons[first], by="cy")
+    assert "Only the person who asked" in text(refused)
+    assert "Accepted" in text(await harness.chat.click(*buttons[first], by="bob"))
+    async with harness.bot.sessionmaker() as db:
+        question = await db.scalar(select(Question))
+        assert question is not None and question.status == "resolved"
+        assert question.accepted_answer_id is not None
+    again = await harness.chat.click(*buttons[first], by="bob")
+    assert "accepted already" in text(again)
 
 
 async def test_a_question_resolved_before_it_goes_quiet_gets_no_nudge(harness: Harness) -> None:

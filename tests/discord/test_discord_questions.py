@@ -72,8 +72,15 @@ async def test_a_resolved_question_is_suggested_accepted_answer_quoted_nudge_reo
     assert "no new one for 5 days" in str(nudge) and second["id"] in str(nudge)
     await studybot.tick_until(studybot.clock.now() + timedelta(days=7))
     assert len(server.bot_messages(dm.id)) == 1
+    # Its button, pressed in the direct message, accepts Grace's answer.
+    [accept] = [c for c in custom_ids(nudge) if "qa-accept" in c]
+    accepted = await server.click(ada, dm, nudge, accept)
+    assert "Accepted" in accepted.text
+    assert rows(studybot.database, "SELECT status FROM questions WHERE id = 2") == [("resolved",)]
 
     reopened = await server.command(grace, text, "qa", "reopen", number=1)
+    assert "Reopened" in reopened.text
+    reopened = await server.command(ada, text, "qa", "reopen", number=2)
     assert "Reopened" in reopened.text
     edited = await server.command(
         ada, text, "qa", "edit", number=2, question="Why does a repeated row make det A zero?"
@@ -104,4 +111,27 @@ async def test_without_message_content_answers_are_the_replies_that_mention_the_
         await server.say(world["mallory"], thread, f"<@{world.guild.bot.id}> The number of pivots.")
         await server.wait_for(lambda: rows(bot.database, "SELECT text FROM answers"), "the answer")
         assert rows(bot.database, "SELECT text FROM answers") == [("The number of pivots.",)]
+    assert server.violations == []
+
+
+async def test_another_channels_questions_are_suggested_only_once_it_shares(
+    world: World, studybot: InProcessBot
+) -> None:
+    server, text, lobby = world.server, world.text, world.lobby
+    grace, mallory, ada = world["grace"], world["mallory"], world["ada"]
+    await started(world, studybot)
+    await server.command(grace, text, "ask", question=f"mml-04 {ASKED}")
+    question = await studybot.tick_until_true(lambda: post_titled(world, "Question 1"), "Q1")
+    await server.command(ada, lobby, "start", syllabus="mml", tz="UTC")  # a second group
+    await server.command(mallory, lobby, "join")
+
+    alone = await server.command(mallory, lobby, "ask", question=f"mml-04 {AGAIN}")
+    assert "Your question is posted" in alone.text  # the first group keeps its own
+    shared = await server.command(ada, text, "qa", "sharing", state="on")
+    assert not shared.ephemeral and "shares its questions" in shared.text
+    again = await server.command(
+        mallory, lobby, "ask", question="mml-04 Two identical rows: why is the determinant 0?"
+    )
+    assert f"“{ASKED}” (open, 0 answers, in another group)" in again.text
+    assert f"https://discord.com/channels/{world.guild.id}/{text.id}/{question['id']}" in again.text
     assert server.violations == []

@@ -115,6 +115,10 @@ async def test_a_quiet_thread_nudges_its_asker_once_and_reopen_and_edit_update_t
         assert f"p{second['ts'].replace('.', '')}" in str(nudge["blocks"])  # the thread's link
         await slack.advance(timedelta(days=5))
         assert len(standin.posts(dm)) == 1  # once
+        seen = len(standin.private_to(CY))
+        await workspace.click(CY, nudge, "Not yet", channel=dm)  # pressed in the DM
+        kept = await standin.wait_for(lambda: standin.private_to(CY)[seen:], what="not yet")
+        assert "It stays open" in kept[0].text
         assert not standin.posts("D" + BEA[1:])  # Bea's was resolved: no nudge
 
         await workspace.slash(BEA, "reopen 1")

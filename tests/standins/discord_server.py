@@ -882,6 +882,9 @@ class DiscordStandIn:
             "attachment_size_limit": 10 * 1024 * 1024,
             "data": data,
         }
+        if channel.type == DM:  # a click in the bot's DM: no server, the user instead of a member
+            del payload["guild_id"], payload["member"]
+            payload |= {"user": person.user(), "context": 1}
         return answer, payload
 
     async def _send_interaction(self, answer: Answer, payload: dict[str, Any], what: str) -> Answer:

@@ -193,17 +193,27 @@ class Workspace:
             },
         )
 
-    def click_payload(self, user: str, message: dict[str, Any], label: str) -> dict[str, Any]:
+    def click_payload(
+        self, user: str, message: dict[str, Any], label: str, *, channel: str | None = None
+    ) -> dict[str, Any]:
         for block in message.get("blocks", []):
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
                 if element["text"]["text"] == label:
-                    return self.action_payload(user, message, element, block.get("block_id", "b1"))
+                    return self.action_payload(
+                        user, message, element, block.get("block_id", "b1"), channel=channel
+                    )
         raise AssertionError(f"no button {label!r} in {message.get('text')!r}")
 
     def action_payload(
-        self, user: str, message: dict[str, Any], element: dict[str, Any], block_id: str = "b1"
+        self,
+        user: str,
+        message: dict[str, Any],
+        element: dict[str, Any],
+        block_id: str = "b1",
+        *,
+        channel: str | None = None,
     ) -> dict[str, Any]:
-        channel = self.channel
+        channel = channel or self.channel
         action = {
             "type": "button",
             "action_id": element["action_id"],
@@ -235,8 +245,12 @@ class Workspace:
             "actions": [action],
         }
 
-    async def click(self, user: str, message: dict[str, Any], label: str) -> Delivered:
-        return await self.standin.deliver("interactive", self.click_payload(user, message, label))
+    async def click(
+        self, user: str, message: dict[str, Any], label: str, *, channel: str | None = None
+    ) -> Delivered:
+        """A click on a button of ``message`` (in ``channel``: a DM's, say; else the group's)."""
+        payload = self.click_payload(user, message, label, channel=channel)
+        return await self.standin.deliver("interactive", payload)
 
     async def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Delivered:
         """Submit an opened modal; ``values`` maps block_id -> action_id -> typed value."""

@@ -47,6 +47,13 @@ NOT_HERE = "studybot works in a server's text or forum channels; use /study ther
 Say = Callable[[Place, Message], Awaitable[object]]
 
 
+DIRECT = "@me"  # the workspace of a direct message's place: Discord's own name for DMs
+
+
+async def _ready(event: Incoming) -> Incoming:
+    return event
+
+
 class Inbox:
     """Turns what discord.py dispatches into calls of the core's ``handle``."""
 
@@ -119,9 +126,21 @@ class Inbox:
         await self._answer(interaction, build)
 
     async def button(self, interaction: discord.Interaction, action: str, value: str) -> None:
-        """A click; *Ask a question* opens the form, which the core only sees once submitted."""
+        """A click; *Ask a question* opens the form, which the core only sees once submitted.
+        A click in a direct message (a nudge's buttons) comes from the member's DM channel."""
         if action == "ask":
             await interaction.response.send_modal(QuestionForm(value=value))
+            return
+        if interaction.guild_id is None and interaction.channel_id is not None:
+            dm = Place(platform=PLATFORM, workspace=DIRECT, channel=str(interaction.channel_id))
+            event = ActionEvent(
+                who=self._who(interaction),
+                where=dm,
+                event_id=str(interaction.id),
+                action=action,
+                value=value,
+            )
+            await self.responder.answer(interaction, lambda: _ready(event))
             return
 
         async def build(place: Place) -> Incoming:

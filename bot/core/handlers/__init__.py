@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.core import grammar, qa_replies
+from bot.core import grammar, qa_posts, qa_replies
 from bot.core.context import Context
 from bot.core.handlers import (
     checkins,
@@ -70,6 +70,9 @@ ACTIONS: dict[str, Callable[[Context, ActionEvent], Awaitable[Reply]]] = {
     "stop": runs.stop_click,  # the confirmation button of ``/study stop``
     qa_replies.POST_ANYWAY: questions.post_draft,  # under "Asked before"
     qa_replies.WITHDRAW: questions.withdraw_draft,
+    qa_posts.ACCEPT: question_changes.accept_click,  # the quiet-thread nudge's buttons
+    qa_posts.RESOLVE: question_changes.resolve_click,
+    qa_posts.KEEP: question_changes.keep_click,
 }
 
 __all__ = ["ACTIONS", "COMMANDS", "Handler"]

@@ -8,11 +8,11 @@ from bot.core import grammar, qa_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
-from bot.core.handlers.questions import show_change
-from bot.core.models import Reply, say
+from bot.core.handlers.questions import accept_answer, resolve_question, show_change
+from bot.core.models import ActionEvent, Reply, say
 from bot.core.services import groups, questions, runs
 from bot.domain.states import QuestionStatus
-from bot.store.models import Group, Member, Question
+from bot.store.models import Answer, Group, Member, Question, Run
 
 
 async def _numbered(ctx: Context, group: Group, number: int | None) -> Question:
@@ -98,3 +98,48 @@ async def withdraw(ctx: Context, command: grammar.Withdraw) -> Reply:
     question.status = QuestionStatus.WITHDRAWN
     await show_change(ctx, question)
     return say(qa_replies.WITHDRAWN_POSTED)
+
+
+# --- the buttons of the quiet-thread nudge, pressed in a direct message ----------------------
+
+
+async def _nudged(ctx: Context, question: Question | None) -> tuple[Group, Question]:
+    """The question a nudge's button names and its group (a direct message has no channel)."""
+    run = await ctx.db.get(Run, question.run_id) if question is not None else None
+    group = await ctx.db.get(Group, run.group_id) if run is not None else None
+    if (
+        question is None
+        or group is None
+        or question.status
+        not in (
+            QuestionStatus.OPEN,
+            QuestionStatus.RESOLVED,
+        )
+    ):
+        raise Refusal(qa_replies.NUDGE_GONE)
+    return group, question
+
+
+async def accept_click(ctx: Context, event: ActionEvent) -> Reply:
+    """*<name>'s answer did it*: that answer is accepted, which resolves the question."""
+    answer = await ctx.db.get(Answer, int(event.value)) if event.value.isdigit() else None
+    question = await ctx.db.get(Question, answer.question_id) if answer is not None else None
+    group, question = await _nudged(ctx, question)
+    assert answer is not None
+    if question.accepted_answer_id is not None:
+        raise Refusal(qa_replies.ACCEPTED_ALREADY)
+    return await accept_answer(ctx, group, question, answer)
+
+
+async def resolve_click(ctx: Context, event: ActionEvent) -> Reply:
+    """*Yes, resolve it*: resolved without naming one answer."""
+    question = await ctx.db.get(Question, int(event.value)) if event.value.isdigit() else None
+    group, question = await _nudged(ctx, question)
+    return await resolve_question(ctx, group, question)
+
+
+async def keep_click(ctx: Context, event: ActionEvent) -> Reply:
+    """*Not yet*: it stays open; nothing changes."""
+    question = await ctx.db.get(Question, int(event.value)) if event.value.isdigit() else None
+    await _nudged(ctx, question)
+    return say(qa_replies.KEPT_OPEN)

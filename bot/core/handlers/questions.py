@@ -150,10 +150,11 @@ async def resolve(ctx: Context, command: grammar.Resolve) -> Reply:
     )
     if question is None:
         raise Refusal(replies.NOT_A_QUESTION_THREAD)
-    return await _resolve(ctx, group, question)
+    return await resolve_question(ctx, group, question)
 
 
-async def _resolve(ctx: Context, group: Group, question: Question) -> Reply:
+async def resolve_question(ctx: Context, group: Group, question: Question) -> Reply:
+    """The asker or an organizer of ``group`` resolves ``question`` (anyone else is refused)."""
     member = await groups.find_member(ctx.db, group, ctx.who.user_id)
     is_asker = member is not None and member.id == question.member_id
     if not (is_asker or groups.is_organizer(member, ctx.who)):
@@ -268,13 +269,13 @@ async def on_reaction(ctx: Context, event: ReactionEvent) -> Reply | None:
         return None
     try:
         if answer is not None:
-            return await _accept(ctx, group, question, answer)
-        return await _resolve(ctx, group, question)
+            return await accept_answer(ctx, group, question, answer)
+        return await resolve_question(ctx, group, question)
     except Refusal:
         return None  # a stranger's ✅ is just a reaction
 
 
-async def _accept(ctx: Context, group: Group, question: Question, answer: Answer) -> Reply:
+async def accept_answer(ctx: Context, group: Group, question: Question, answer: Answer) -> Reply:
     """The asker or an organizer accepts ``answer``: the question is resolved by it."""
     member = await groups.find_member(ctx.db, group, ctx.who.user_id)
     is_asker = member is not None and member.id == question.member_id

@@ -119,6 +119,17 @@ async def answer_counts(db: AsyncSession, question_ids: list[int]) -> dict[int, 
     return {question_id: count for question_id, count in rows.all()}
 
 
+async def answers_with_authors(db: AsyncSession, question: Question) -> list[tuple[int, str, str]]:
+    """``question``'s answers, oldest first: (the answer's id, its author's name, its text)."""
+    rows = await db.execute(
+        select(Answer.id, Member.display_name, Answer.text)
+        .join(Member, Member.id == Answer.member_id)
+        .where(Answer.question_id == question.id)
+        .order_by(Answer.created_at, Answer.id)
+    )
+    return [(answer_id, name, text) for answer_id, name, text in rows.all()]
+
+
 async def answer_by_message(db: AsyncSession, question: Question, ref: str | None) -> Answer | None:
     """The answer to ``question`` whose message is ``ref`` (a reaction on it), if any."""
     if ref is None:
