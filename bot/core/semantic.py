@@ -45,14 +45,18 @@ def _model() -> Any:
 
 
 def _embed(texts: Sequence[str]) -> Any:
-    return _model().encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+    # Tensors, and the cosines below in torch too: numpy's BLAS threads and torch's, taking
+    # turns on two cores, made one look-up in twenty wait 100 ms (bench/similar.py).
+    return _model().encode(
+        list(texts), normalize_embeddings=True, show_progress_bar=False, convert_to_tensor=True
+    )
 
 
 class Meanings:
     """The same interface as ``bot.core.similar.Ranking``, by embeddings."""
 
     def __init__(self, earlier: Sequence[tuple[int, str]]) -> None:
-        import numpy as np
+        import torch
 
         with _lock:  # one embedding at a time: torch runs its own threads
             missing = [(i, t) for i, t in earlier if (i, t) not in _vectors]
@@ -62,14 +66,16 @@ class Meanings:
             while len(_vectors) > KEPT:
                 del _vectors[next(iter(_vectors))]
             self.ids = [i for i, _ in earlier]
-            self.matrix = np.stack([_vectors[key] for key in earlier]) if earlier else None
+            self.matrix = torch.stack([_vectors[key] for key in earlier]) if earlier else None
 
     def best(self, text: str, *, limit: int = 3, floor: float = FLOOR) -> list[Match]:
         """The ``limit`` earlier questions closest in meaning, with a cosine of ``floor`` or more."""
+        import torch
+
         if self.matrix is None or not text.strip():
             return []
         with _lock:
-            query = _embed([text])[0]
-        cosines = self.matrix @ query
-        order = cosines.argsort()[::-1][:limit]
-        return [Match(self.ids[i], float(cosines[i])) for i in order if cosines[i] >= floor]
+            cosines = torch.mv(self.matrix, _embed([text])[0])
+            best = torch.topk(cosines, min(limit, len(self.ids)))
+        found = zip(best.indices.tolist(), best.values.tolist(), strict=True)
+        return [Match(self.ids[i], score) for i, score in found if score >= floor]
