@@ -6,9 +6,8 @@ from __future__ import annotations
 from bot.core import grammar, qa_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, run_ids, run_of
+from bot.core.handlers.lookup import group_here, link_to, run_ids, run_of
 from bot.core.models import Reply, say
-from bot.core.ports import Permalinks
 from bot.core.posts import unit_ids
 from bot.core.services import faq, groups, runs
 from bot.domain.states import FaqMark, QuestionStatus
@@ -41,15 +40,8 @@ async def show(ctx: Context, command: grammar.Faq) -> Reply:
     member = await groups.find_member(ctx.db, group, ctx.who.user_id)
     organizer = groups.is_organizer(member, ctx.who)
     found = await faq.entries(ctx.db, group, syllabus.id, unit.id, with_hidden=organizer)
-    linked = [(entry, _link(ctx, entry)) for entry in found]
+    linked = [(entry, link_to(ctx, entry.place, entry.message_ref)) for entry in found]
     return qa_replies.faq(unit.id, unit.title, linked, organizer=organizer)
-
-
-def _link(ctx: Context, entry: faq.Entry) -> str | None:
-    adapter = ctx.adapters.get(entry.place.platform)
-    if entry.message_ref is None or not isinstance(adapter, Permalinks):
-        return None
-    return adapter.link_to(entry.place, entry.message_ref)
 
 
 async def _mark(ctx: Context, command: grammar.Faq) -> Reply:

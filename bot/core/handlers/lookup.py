@@ -8,6 +8,8 @@ from sqlalchemy import select
 from bot.core import replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
+from bot.core.models import Place
+from bot.core.ports import Permalinks
 from bot.core.posts import local_time
 from bot.core.services import groups, runs
 from bot.domain.states import RunStatus
@@ -70,3 +72,12 @@ async def require_organizer(ctx: Context, group: Group, action: str) -> Member |
 async def run_ids(ctx: Context, group: Group) -> list[int]:
     """Every run the group has had: a Q&A thread stays a Q&A thread after its run ends."""
     return list(await ctx.db.scalars(select(Run.id).where(Run.group_id == group.id)))
+
+
+def link_to(ctx: Context, place: Place, ref: str | None) -> str | None:
+    """The address of the post ``ref`` in ``place``'s channel, on that channel's own platform,
+    where the platform gives one (``Permalinks``); None in the console, say."""
+    adapter = ctx.adapters.get(place.platform)
+    if ref is None or not isinstance(adapter, Permalinks):
+        return None
+    return adapter.link_to(place, ref)

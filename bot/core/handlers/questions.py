@@ -7,7 +7,7 @@ from sqlalchemy import update
 from bot.core import grammar, pictures, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
+from bot.core.handlers.lookup import group_here, link_to, member_here, run_ids, run_of
 from bot.core.models import (
     RESOLVE_EMOJI,
     ActionEvent,
@@ -17,7 +17,6 @@ from bot.core.models import (
     ToDraw,
     say,
 )
-from bot.core.ports import Permalinks
 from bot.core.posts import unit_ids
 from bot.core.services import asked_before, groups, questions, runs
 from bot.domain.states import ASKED, DeliveryKind, QuestionStatus
@@ -61,7 +60,7 @@ async def ask(ctx: Context, command: grammar.Ask) -> Reply:
     ctx.db.add(question)
     await ctx.db.flush()
     if earlier:
-        found = [(_described(e), _link(ctx, e)) for e in earlier]
+        found = [(_described(e), link_to(ctx, e.place, e.message_ref)) for e in earlier]
         return qa_replies.asked_before(found, draft_id=question.id)
     return await _posted(ctx, run, question, others=[unit for unit in here if unit != unit_id])
 
@@ -73,14 +72,6 @@ def _described(earlier: asked_before.Earlier) -> str:
         answers=earlier.answers,
         elsewhere=earlier.elsewhere,
     )
-
-
-def _link(ctx: Context, earlier: asked_before.Earlier) -> str | None:
-    """The earlier question's address on its own platform, where that platform gives one."""
-    adapter = ctx.adapters.get(earlier.place.platform)
-    if earlier.message_ref is None or not isinstance(adapter, Permalinks):
-        return None
-    return adapter.link_to(earlier.place, earlier.message_ref)
 
 
 async def _posted(ctx: Context, run: Run, question: Question, *, others: list[str]) -> Reply:
