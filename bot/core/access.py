@@ -28,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from bot.core import grammar, qa_posts, qa_replies, replies
 from bot.core.context import Context
@@ -37,7 +38,9 @@ from bot.core.errors import Refusal
 from bot.core.services import groups
 from bot.core.services.tally import Standing, WeekTally
 from bot.domain.states import Role
-from bot.store.models import Group, Member
+from bot.store.models import Group, Member, Question, Run, StoredSyllabus
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 class Audience(StrEnum):
@@ -223,7 +226,16 @@ def _viewer_statement() -> Select[tuple[int, Member]]:
     )
 
 
-def questions_seen_from(group: Group) -> ColumnElement[bool]:
-    """Which groups' questions a member of ``group`` may be shown (joined on ``Group``): their
-    own group's, and those of groups that share theirs."""
-    return or_(Group.id == group.id, Group.shares_questions.is_(True))
+def questions_seen(query: Select[T], group: Group, syllabus_id: str) -> Select[T]:
+    """``query`` on ``Question`` narrowed to the questions on ``syllabus_id`` that a member of
+    ``group`` may be shown: their own group's, and those of groups that share theirs (joined
+    on ``Run``, ``StoredSyllabus`` and ``Group``, which the query may then use)."""
+    return (
+        query.join(Run, Run.id == Question.run_id)
+        .join(StoredSyllabus, StoredSyllabus.id == Run.syllabus_pk)
+        .join(Group, Group.id == Run.group_id)
+        .where(
+            StoredSyllabus.syllabus_id == syllabus_id,
+            or_(Group.id == group.id, Group.shares_questions.is_(True)),
+        )
+    )

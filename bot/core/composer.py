@@ -39,14 +39,15 @@ CHANNEL_HINT = "the group channel"
 
 async def _kickoff(db: AsyncSession, it: Row) -> Composed:
     syllabus = await runs.syllabus_of_run(db, it.run)
+    contents = runs.content_of(it.meeting, syllabus)
     message = posts.kickoff(
         syllabus=syllabus,
         meeting=it.meeting,
-        contents=runs.content_of(it.meeting, syllabus),
+        contents=contents,
         total=len(await runs.meetings_of(db, it.run)),
         zone=it.run.timezone,
     )
-    units = [c.unit.id for c in runs.content_of(it.meeting, syllabus)]
+    units = [c.unit.id for c in contents]
     count = await faq.count(db, it.group, syllabus.id, units)
     message = qa_posts.with_faq(message, count=count, unit_id=units[0])
     interest = await events.ref_of(db, it.meeting.id)

@@ -26,13 +26,12 @@ from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.composer import compose
-from bot.core.models import Place
 from bot.core.outcomes import Outcome, TickReport
 from bot.core.outgoing import Row
 from bot.core.pacing import Pacer
 from bot.core.ports import NO_METER, Adapter, Clock, Meter
 from bot.core.sending import look_up, prepared, send
-from bot.core.services import runs
+from bot.core.services import groups, runs
 from bot.core.services.ledger import write_notices, write_rows
 from bot.domain.states import OPEN_RUN, DeliveryKind, DeliveryStatus, RunStatus
 from bot.store.engine import WriteGate
@@ -251,7 +250,7 @@ class Deliverer:
             return await self._finish(
                 row, status=DeliveryStatus.PENDING, outcome=Outcome.RETRY, error="no adapter"
             )
-        place = Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
+        place = groups.place_of(group)
         key = delivery_key(row)
         try:
             ref = await look_up(adapter, place, DeliveryKind(row.kind), key) if looked_up else None

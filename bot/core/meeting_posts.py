@@ -3,7 +3,6 @@ each session as a platform event and how many marked it Interested."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -78,9 +77,7 @@ def with_interest(message: Message, count: int, *, not_checked_in: int | None = 
     elif not_checked_in:
         line += f", {not_checked_in} of them not checked in yet"
     line += "."
-    return replace(
-        message, text=f"{message.text} {line}", blocks=(*message.blocks, SmallPrint(line))
-    )
+    return message.followed_by(SmallPrint(line))
 
 
 def where_we_meet(message: Message, *, link: str, place: str) -> Message:
@@ -89,6 +86,4 @@ def where_we_meet(message: Message, *, link: str, place: str) -> Message:
     line = " · ".join(p for p in parts if p)
     if not line:
         return message
-    return replace(
-        message, text=f"{message.text} {line}", blocks=(*message.blocks, Paragraph(line))
-    )
+    return message.followed_by(Paragraph(line))

@@ -8,7 +8,7 @@ additionally defuses mass mentions (see ``bot.core.safety``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -213,6 +213,10 @@ class Message:
     # Short names a platform may file the post under (Discord forum tags): the ids of the units
     # it is about and, for a Q&A question, its state ("unanswered" or "solved").
     labels: tuple[str, ...] = ()
+
+    def followed_by(self, block: Paragraph | SmallPrint) -> Message:
+        """This message with one more line at its end, in its blocks and its plain text."""
+        return replace(self, text=f"{self.text} {block.text}", blocks=(*self.blocks, block))
 
 
 @dataclass(frozen=True, kw_only=True)

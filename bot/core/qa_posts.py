@@ -5,7 +5,6 @@ nudge to an asker whose thread went quiet."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from bot.core.models import Actions, Button, Heading, Message, Paragraph, SmallPrint
 from bot.core.posts import plural
@@ -85,6 +84,4 @@ def with_faq(message: Message, *, count: int, unit_id: str) -> Message:
         f"Asked before on this reading: {plural(count, 'question')} with answers "
         f"(`/study faq {unit_id}`)."
     )
-    return replace(
-        message, text=f"{message.text} {line}", blocks=(*message.blocks, SmallPrint(line))
-    )
+    return message.followed_by(SmallPrint(line))

@@ -98,14 +98,6 @@ def sharing(*, on: bool) -> str:
     return "This group's questions are its own again: other groups no longer see them."
 
 
-def no_such_unit(typed: str, example: str) -> str:
-    """``/study faq <unit>`` with a unit the syllabus does not have."""
-    return (
-        f"This syllabus has no unit `{one_line(typed, 40)}`. Give a unit id as "
-        f"`/study schedule` shows them, e.g. `/study faq {example}`."
-    )
-
-
 def faq(
     unit_id: str,
     title: str,

@@ -127,8 +127,7 @@ class Ticker:
         """Let the ticks under way finish, then send what is due: for a session that ends on
         purpose (the console at the end of its input), so that what the last line wrote is
         shown, not given back for next time."""
-        while self._ticking:
-            await asyncio.wait(set(self._ticking))
+        await self._ticks_done()
         await self.deliverer.tick()
 
     async def stop(self) -> None:
@@ -141,9 +140,13 @@ class Ticker:
             self._listening.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listening
-        while True:
-            await asyncio.sleep(0)  # a tick handed to the loop just before the pause starts now
-            if not self._ticking:
-                break
-            await asyncio.wait(set(self._ticking))
+        await self._ticks_done()
         self.shutdown()
+
+    async def _ticks_done(self) -> None:
+        """Return once no tick is under way."""
+        while True:
+            await asyncio.sleep(0)  # a tick handed to the loop just before now starts now
+            if not self._ticking:
+                return
+            await asyncio.wait(set(self._ticking))

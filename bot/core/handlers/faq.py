@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core import grammar, qa_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, link_to, run_ids, run_of
+from bot.core.handlers.lookup import group_here, link_to, run_ids, run_of, unit_named
 from bot.core.models import Reply, say
 from bot.core.posts import unit_ids
 from bot.core.services import faq, groups, runs
@@ -28,15 +28,12 @@ async def show(ctx: Context, command: grammar.Faq) -> Reply:
     group = await group_here(ctx)
     run = await run_of(ctx, group, history=True)
     syllabus = await runs.syllabus_of_run(ctx.db, run)
-    known = {unit.id.casefold(): unit for unit in syllabus.units}
     if command.unit is None:
         meeting = runs.current_meeting(await runs.meetings_of(ctx.db, run), ctx.now)
         wanted = unit_ids(meeting)[0] if meeting else syllabus.units[0].id
     else:
         wanted = command.unit
-    unit = known.get(wanted.casefold())
-    if unit is None:
-        raise Refusal(qa_replies.no_such_unit(wanted, syllabus.units[0].id))
+    unit = unit_named(syllabus, wanted)
     member = await groups.find_member(ctx.db, group, ctx.who.user_id)
     organizer = groups.is_organizer(member, ctx.who)
     found = await faq.entries(ctx.db, group, syllabus.id, unit.id, with_hidden=organizer)

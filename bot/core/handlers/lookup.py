@@ -3,6 +3,8 @@ the sentence that says what to do when it is not there."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from bot.core import replies
@@ -14,6 +16,10 @@ from bot.core.posts import local_time
 from bot.core.services import groups, runs
 from bot.domain.states import RunStatus
 from bot.store.models import Group, Member, Run
+
+if TYPE_CHECKING:  # the syllabus models (pydantic) load with the first syllabus read
+    from bot.domain.syllabus import Syllabus
+    from bot.domain.units import Unit
 
 
 async def group_here(ctx: Context) -> Group:
@@ -81,3 +87,11 @@ def link_to(ctx: Context, place: Place, ref: str | None) -> str | None:
     if ref is None or not isinstance(adapter, Permalinks):
         return None
     return adapter.link_to(place, ref)
+
+
+def unit_named(syllabus: Syllabus, typed: str) -> Unit:
+    """The unit of ``syllabus`` whose id is ``typed`` (any case), or a refusal listing them."""
+    found = next((u for u in syllabus.units if u.id.casefold() == typed.casefold()), None)
+    if found is None:
+        raise Refusal(replies.no_such_unit(typed, [u.id for u in syllabus.units]))
+    return found

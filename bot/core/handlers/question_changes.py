@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.core import grammar, qa_replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of
+from bot.core.handlers.lookup import group_here, member_here, run_ids, run_of, unit_named
 from bot.core.handlers.questions import accept_answer, resolve_question, show_change
 from bot.core.models import ActionEvent, Reply, say
 from bot.core.services import groups, questions, runs
@@ -77,10 +77,7 @@ async def move(ctx: Context, command: grammar.Move) -> Reply:
     group, _, question = await _askers(ctx, command)
     run = await run_of(ctx, group, history=True)
     syllabus = await runs.syllabus_of_run(ctx.db, run)
-    known = {unit.id.casefold(): unit.id for unit in syllabus.units}
-    unit = known.get(command.unit.casefold())
-    if unit is None:
-        raise Refusal(qa_replies.no_such_unit(command.unit, syllabus.units[0].id))
+    unit = unit_named(syllabus, command.unit).id
     if question.status not in (QuestionStatus.OPEN, QuestionStatus.RESOLVED):
         raise Refusal(qa_replies.WITHDRAWN_ALREADY)
     question.unit_id = unit

@@ -7,7 +7,14 @@ from sqlalchemy import update
 from bot.core import grammar, pictures, qa_replies, replies
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.handlers.lookup import group_here, link_to, member_here, run_ids, run_of
+from bot.core.handlers.lookup import (
+    group_here,
+    link_to,
+    member_here,
+    run_ids,
+    run_of,
+    unit_named,
+)
 from bot.core.models import (
     RESOLVE_EMOJI,
     ActionEvent,
@@ -190,12 +197,9 @@ async def list_them(ctx: Context, command: grammar.Questions) -> Reply:
     """``/study questions [open|all] [unit]``, numbered as they were asked."""
     group = await group_here(ctx)
     run = await run_of(ctx, group, history=True)
-    unit = command.unit
-    if unit is not None:
-        units = [u.id for u in (await runs.syllabus_of_run(ctx.db, run)).units]
-        unit = next((u for u in units if u.casefold() == unit.casefold()), None)
-        if unit is None:
-            raise Refusal(replies.no_such_unit(command.unit or "", units))
+    unit = None
+    if command.unit is not None:
+        unit = unit_named(await runs.syllabus_of_run(ctx.db, run), command.unit).id
     found = await questions.list_questions(ctx.db, run, scope=command.scope, unit=unit)
     return replies.question_list(
         found,

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import access, semantic
 from bot.core.models import Place
+from bot.core.services import groups
 from bot.core.services.questions import answer_counts
 from bot.core.similar import Ranking  # light: bm25s and numpy load with the first ranking
 from bot.domain.states import ASKED, QuestionStatus
-from bot.store.models import Group, Question, Run, StoredSyllabus
+from bot.store.models import Group, Question, Run
 
 SHOWN = 3  # suggestions at most: a short list is read, a long one is not
 KEPT = 32  # rankings kept (one per group and syllabus asked about recently)
@@ -40,17 +41,8 @@ _rankings: dict[tuple[int, str], tuple[tuple[int, ...], Ranking | semantic.Meani
 
 
 def _visible(group: Group, syllabus_id: str) -> Select[tuple[int, str]]:
-    return (
-        select(Question.id, Question.text)
-        .join(Run, Run.id == Question.run_id)
-        .join(StoredSyllabus, StoredSyllabus.id == Run.syllabus_pk)
-        .join(Group, Group.id == Run.group_id)
-        .where(
-            StoredSyllabus.syllabus_id == syllabus_id,
-            Question.status.in_(ASKED),
-            access.questions_seen_from(group),
-        )
-    )
+    query = select(Question.id, Question.text).where(Question.status.in_(ASKED))
+    return access.questions_seen(query, group, syllabus_id)
 
 
 async def _ranking(db: AsyncSession, group: Group, syllabus_id: str) -> Ranking | semantic.Meanings:
@@ -104,7 +96,7 @@ async def similar(db: AsyncSession, group: Group, syllabus_id: str, text: str) -
             unit_id=question.unit_id,
             resolved=question.status == QuestionStatus.RESOLVED,
             answers=answers.get(question.id, 0),
-            place=Place(platform=owner.platform, workspace=owner.workspace, channel=owner.channel),
+            place=groups.place_of(owner),
             message_ref=question.message_ref,
             elsewhere=owner.id != group.id,
             score=score[question.id],

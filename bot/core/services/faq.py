@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core import access
 from bot.core.models import Place
+from bot.core.services import groups
 from bot.core.services.questions import answer_counts
 from bot.domain.states import FaqMark, QuestionStatus
-from bot.store.models import Answer, Group, Question, Run, StoredSyllabus
+from bot.store.models import Answer, Group, Question
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,29 +35,20 @@ class Entry:
     elsewhere: bool  # from another group that shares its questions
 
 
-def _resolved_on(group: Group, syllabus_id: str, units: Sequence[str]) -> list[ColumnElement[bool]]:
-    return [
-        StoredSyllabus.syllabus_id == syllabus_id,
-        Question.status == QuestionStatus.RESOLVED,
-        Question.unit_id.in_(units),
-        access.questions_seen_from(group),
-    ]
+# An entry is listed unless an organizer hid it.
+LISTED = Question.faq.is_(None) | (Question.faq != FaqMark.HIDDEN)
 
 
-def _joined(query: Select[Any]) -> Select[Any]:
-    return (
-        query.join(Run, Run.id == Question.run_id)
-        .join(StoredSyllabus, StoredSyllabus.id == Run.syllabus_pk)
-        .join(Group, Group.id == Run.group_id)
-    )
+def _resolved_on(
+    query: Select[Any], group: Group, syllabus_id: str, units: Sequence[str]
+) -> Select[Any]:
+    resolved = query.where(Question.status == QuestionStatus.RESOLVED, Question.unit_id.in_(units))
+    return access.questions_seen(resolved, group, syllabus_id)
 
 
 async def count(db: AsyncSession, group: Group, syllabus_id: str, units: Sequence[str]) -> int:
     """How many FAQ entries ``units`` have (what a kickoff says); hidden ones do not count."""
-    query = _joined(select(func.count(Question.id))).where(
-        *_resolved_on(group, syllabus_id, units),
-        (Question.faq.is_(None)) | (Question.faq != FaqMark.HIDDEN),
-    )
+    query = _resolved_on(select(func.count(Question.id)), group, syllabus_id, units).where(LISTED)
     return int(await db.scalar(query) or 0)
 
 
@@ -65,13 +57,10 @@ async def entries(
 ) -> list[Entry]:
     """The FAQ of ``unit``: featured first, then those with the most answers, oldest first."""
     accepted = aliased(Answer)
-    query = (
-        _joined(select(Question, Group, accepted.text))
-        .outerjoin(accepted, accepted.id == Question.accepted_answer_id)
-        .where(*_resolved_on(group, syllabus_id, [unit]))
-    )
+    query = _resolved_on(select(Question, Group, accepted.text), group, syllabus_id, [unit])
+    query = query.outerjoin(accepted, accepted.id == Question.accepted_answer_id)
     if not with_hidden:
-        query = query.where((Question.faq.is_(None)) | (Question.faq != FaqMark.HIDDEN))
+        query = query.where(LISTED)
     rows = (await db.execute(query.order_by(Question.created_at, Question.id))).all()
     answers = await answer_counts(db, [question.id for question, _, _ in rows])
     found = [
@@ -82,7 +71,7 @@ async def entries(
             answers=answers.get(question.id, 0),
             accepted=accepted_text,
             mark=FaqMark(question.faq) if question.faq else None,
-            place=Place(platform=owner.platform, workspace=owner.workspace, channel=owner.channel),
+            place=groups.place_of(owner),
             message_ref=question.message_ref,
             elsewhere=owner.id != group.id,
         )

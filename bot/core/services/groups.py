@@ -13,6 +13,11 @@ from bot.domain.states import Role
 from bot.store.models import Group, Member
 
 
+def place_of(group: Group) -> Place:
+    """The channel ``group`` lives in."""
+    return Place(platform=group.platform, workspace=group.workspace, channel=group.channel)
+
+
 async def find_group(db: AsyncSession, place: Place) -> Group | None:
     """The group of a channel, if it has one."""
     return await db.scalar(
