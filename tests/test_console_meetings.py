@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.adapters.console.adapter import PROMPT_MARK
+
 from .test_console import console, flat
 
 THURSDAY = "2026-03-05T09:00Z"  # a Thursday morning
@@ -80,10 +82,14 @@ def test_reschedule_moves_the_sessions_to_come_and_tells_the_group(tmp_path: Pat
         "/study reschedule every wednesday at 19:30",
         "/study reschedule tz Mars/Olympus",
         "/study reschedule",
+        "/study schedule",
         args=("--as", "alice", "--start-at", THURSDAY),
     )
     assert completed.returncode == 0, completed.stderr
     out = flat(completed.stdout)
+    notice, schedule = out.split("New time:", 1)[1].split(f"alice {PROMPT_MARK} /study schedule")
+    assert "Add session" not in notice  # the channel's notice stays short
+    assert "→ Add session 1 to Google Calendar" in schedule  # the member's own list links them
     assert "New time: every Wednesday at 19:30 (Europe/Berlin)" in out
     assert "Week 1: Wed 11 Mar 2026, 19:30 CET: Introduction and Motivation [mml-01]" in out
     assert "Week 4: Wed 01 Apr 2026, 19:30 CEST: Matrix Decompositions [mml-04]" in out

@@ -119,17 +119,17 @@ def schedule(
     heading: str,
     paused: bool,
     ephemeral: bool,
-    where: str = "",
+    where: str | None = None,
 ) -> Reply:
-    """The next meetings (at most five), in the group's zone, each with a link that adds it
-    to a calendar (not while paused: the dates will move). ``where``: the meeting link or
-    place, the calendar entry's location."""
+    """The next meetings (at most five), in the group's zone; given ``where`` (the meeting
+    link or place, "" for none), each with a link that adds it to a calendar at that location
+    (not while paused: the dates will move)."""
     if paused:
         heading = "Paused. When it resumes, sessions move back. Planned so far:"
     if not following:
         return titled(heading, [Paragraph("No sessions left in this run.")], ephemeral=ephemeral)
     blocks: list[Block] = [Bullets(tuple(_dated(m, zone) for m in following))]
-    if not paused:
+    if where is not None and not paused:
         links = tuple(meeting_posts.add_to_calendar(m, where=where) for m in following)
         blocks += [Links(links), SmallPrint(meeting_posts.WHOLE_CALENDAR)]
     return titled(heading, blocks, ephemeral=ephemeral)

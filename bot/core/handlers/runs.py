@@ -196,8 +196,11 @@ async def _organizers_run(ctx: Context) -> Run:
     return await run_of(ctx, await group_here(ctx))
 
 
-async def upcoming_notice(ctx: Context, run: Run, heading: str, *, ephemeral: bool) -> Reply:
-    """``heading`` over the next five sessions: the notice after a change of dates."""
+async def upcoming_notice(
+    ctx: Context, run: Run, heading: str, *, ephemeral: bool, calendar: bool = False
+) -> Reply:
+    """``heading`` over the next five sessions: the notice after a change of dates (kept short
+    for the channel), or with ``calendar`` a link per session that adds it to a calendar."""
     following = runs.upcoming(await runs.meetings_of(ctx.db, run), ctx.now)[:5]
     spec = runs.spec_of(run)
     return run_replies.schedule(
@@ -206,7 +209,7 @@ async def upcoming_notice(ctx: Context, run: Run, heading: str, *, ephemeral: bo
         heading=heading,
         paused=run.status == RunStatus.PAUSED,
         ephemeral=ephemeral,
-        where=spec.link or spec.place,
+        where=spec.link or spec.place if calendar else None,
     )
 
 
@@ -272,7 +275,7 @@ async def show_schedule(ctx: Context, command: grammar.ShowSchedule) -> Reply:
     """``/study schedule``: the next five meetings; ``all``: every one, breaks and the end."""
     run = await run_of(ctx, await group_here(ctx))
     if not command.everything:
-        return await upcoming_notice(ctx, run, "Coming up", ephemeral=True)
+        return await upcoming_notice(ctx, run, "Coming up", ephemeral=True, calendar=True)
     return run_replies.schedule_all(
         await runs.meetings_of(ctx.db, run),
         run.timezone,
