@@ -532,3 +532,4 @@ def test_a_question_asked_again_is_suggested_and_the_faq_keeps_the_accepted_answ
     assert "Edited: its post in the channel now reads as you wrote." in out
     assert "and why rows?" in out  # the post, edited
     assert "Reopened by alice" in out
+    assert "bm25s" not in completed.stdout + completed.stderr  # no library's debug lines

@@ -15,6 +15,7 @@ bm25s and its numpy are imported on the first look-up, not at start.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -149,6 +150,17 @@ def _formula_words(latex: str) -> str:
 
 
 @cache
+def _bm25s() -> Any:
+    """bm25s (with numpy: loaded on the first ranking, not at start). Its import sets its
+    logger to DEBUG, which would print "Building index from tokens" to a console user; the
+    logger goes back to the level the application configured."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
+@cache
 def _stop_words() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -178,8 +190,7 @@ class Ranking:
     times: a group's questions change rarely, and a look-up must be fast (see the benchmark)."""
 
     def __init__(self, earlier: Sequence[tuple[int, str]]) -> None:
-        import bm25s  # with numpy: loaded on the first look-up, not at start
-
+        bm25s = _bm25s()
         self.ids = [question_id for question_id, _ in earlier]
         corpus = [words(text) or ["\x00"] for _, text in earlier]  # an empty one still counts
         self.count = len(corpus)
